@@ -1,0 +1,32 @@
+# The two commands a new user needs: `make demo` and `make test`. Both build the virtual
+# environment first (Python 3.11+, nothing else needed on the machine).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint install clean sandbox-down
+
+demo: $(STAMP)
+	$(BIN)/erpsync demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+sandbox-down: $(STAMP)
+	$(BIN)/erpsync sandbox down
+
+clean:
+	rm -rf $(VENV) .erpsync .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,143 @@
+"""The small interface every system sits behind, and the records that cross it.
+
+A connector speaks one vendor API and nothing else: it reads changes as ``SourceRecord``s,
+writes ``TargetRecord``s in batches and answers per record with a ``WriteResult``. Field names
+inside records are the system's own (``BusinessPartnerFullName``, ``BillingCity``); turning them
+into canonical fields is the mapping's job, not the connector's.
+
+Nested data (an SAP business partner's address) is flattened by the connector into path keys
+``"<navigation>/<field>"`` (``"to_BusinessPartnerAddress/CityName"``), so the engine only ever
+sees flat dictionaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
+
+from connectors.errors import SyncError
+
+FieldValue = Any
+Outcome = Literal["created", "updated", "unchanged", "failed"]
+
+
+class Cursor(NamedTuple):
+    """Where change capture resumes: the last ``(modified_at, key)`` seen, read inclusively."""
+
+    modified_at: datetime
+    key: str
+
+
+@dataclass(frozen=True)
+class FieldSchema:
+    """What a system says about one field (Salesforce describe, SAP ``$metadata``)."""
+
+    name: str
+    type: str
+    length: int | None = None
+    nillable: bool = True
+    createable: bool = True
+    updateable: bool = True
+    external_id: bool = False
+    picklist_values: tuple[str, ...] = ()
+    restricted_picklist: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectSchema:
+    """The fields of one object, keyed by the system's field name (nested ones as paths)."""
+
+    name: str
+    fields: Mapping[str, FieldSchema]
+
+    def has(self, field_name: str) -> bool:
+        return field_name in self.fields
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record as read from a system, with its change stamp (aware UTC)."""
+
+    system: str
+    object: str
+    key: str
+    fields: Mapping[str, FieldValue]
+    modified_at: datetime
+    deleted: bool = False
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    """One record to write.
+
+    ``key`` is the system's own id when the record exists there (an update), ``None`` to create
+    it. ``upsert_field`` names an External ID field to upsert on instead (Salesforce), whose
+    value must be in ``fields``. ``ref`` is the caller's correlation id; results carry it back.
+    ``etag`` guards an update against a concurrent change (SAP ``If-Match``). ``current`` is
+    the record as last read from this system, for connectors that need ids of nested rows to
+    update them (an SAP address's ``AddressID``).
+    """
+
+    ref: str
+    fields: Mapping[str, FieldValue]
+    key: str | None = None
+    upsert_field: str | None = None
+    etag: str | None = None
+    current: Mapping[str, FieldValue] | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What the target system answered for one ``TargetRecord``."""
+
+    ref: str
+    outcome: Outcome
+    key: str | None = None
+    error: SyncError | None = None
+
+
+@dataclass
+class CallCounter:
+    """Counts the API calls a connector made, so runs can report them."""
+
+    calls: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.calls += 1
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The contract every system implements. See ``tests/contract/`` for the shared suite."""
+
+    system: str
+    counter: CallCounter
+
+    def check(self) -> None:
+        """Authenticate and reach the API; raise ``ConfigError`` with a clear reason if not."""
+
+    def describe(self, obj: str) -> ObjectSchema:
+        """Fields, types and constraints of ``obj``."""
+
+    def read_changes(
+        self, obj: str, since: Cursor | None, fields: Sequence[str]
+    ) -> Iterator[SourceRecord]:
+        """Records of ``obj`` changed at or after ``since`` (all when ``None``), deletes
+        included, ordered by ``(modified_at, key)``, streamed page by page."""
+
+    def read_by(
+        self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
+    ) -> Iterator[SourceRecord]:
+        """Records of ``obj`` whose ``field_name`` is one of ``values``: one batch lookup, never
+        one call per value."""
+
+    def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
+        """Write ``records`` with the system's batch API; one result per record, in order."""
+
+    def close(self) -> None:
+        """Release sessions and connections."""

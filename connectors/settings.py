@@ -1,0 +1,120 @@
+"""Connection settings: one config file for every system, each setting overridable from the
+environment as ``ERPSYNC_<SYSTEM>_<SETTING>``; secrets only from the environment or a resolver.
+
+The file (``erpsync.toml``, or the path in ``ERPSYNC_CONFIG``) has one table per system. Its
+defaults point at the local sandbox: a value ``"sandbox:<name>"`` is read from the address file
+the sandbox writes when it starts (``.erpsync/sandbox.json``), because the sandbox picks free
+ports. Secret settings (pydantic ``SecretStr`` fields) in the file are refused: a config file is
+shared and committed, credentials are not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from connectors.errors import ConfigError
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+SecretResolver = Callable[[str, str], str | None]
+"""``(system, setting) -> value``: finds a secret outside the environment (a Prefect Secret
+block, a vault). Returns ``None`` when it has none."""
+
+SANDBOX_PREFIX = "sandbox:"
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("ERPSYNC_CONFIG", "erpsync.toml"))
+
+
+def work_dir() -> Path:
+    """Where erpsync keeps local files (state, sandbox addresses): ``ERPSYNC_HOME`` or ./.erpsync."""
+    return Path(os.environ.get("ERPSYNC_HOME", ".erpsync"))
+
+
+def sandbox_addresses_path() -> Path:
+    return work_dir() / "sandbox.json"
+
+
+def load_settings(
+    system: str,
+    model: type[SettingsT],
+    *,
+    path: Path | None = None,
+    secret_resolver: SecretResolver | None = None,
+) -> SettingsT:
+    """Build ``model`` for ``system`` from the config file, then the environment, then secrets."""
+    path = path or config_path()
+    values = _file_section(path, system)
+    secret_names = {n for n, f in model.model_fields.items() if f.annotation in _SECRET_TYPES}
+    if leaked := secret_names & values.keys():
+        raise ConfigError(
+            f"{path}: [{system}] sets secret setting(s) {sorted(leaked)}; put them in the "
+            f"environment as ERPSYNC_{system.upper()}_<SETTING> or in a Prefect Secret block",
+            code="SECRET_IN_CONFIG_FILE",
+        )
+    for name in model.model_fields:
+        env_value = os.environ.get(_env_name(system, name))
+        if env_value is not None:
+            values[name] = env_value
+        elif name in secret_names and secret_resolver is not None:
+            resolved = secret_resolver(system, name)
+            if resolved is not None:
+                values[name] = resolved
+    values = {k: _resolve_sandbox(v) for k, v in values.items()}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(f"settings for {system}: {_describe(exc, system)}") from None
+
+
+_SECRET_TYPES: tuple[Any, ...] = (SecretStr, SecretStr | None)
+
+
+def _env_name(system: str, setting: str) -> str:
+    return f"ERPSYNC_{system.upper()}_{setting.upper()}"
+
+
+def _file_section(path: Path, system: str) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", code="BAD_CONFIG_FILE") from None
+    section = data.get(system, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [{system}] must be a table", code="BAD_CONFIG_FILE")
+    return dict(section)
+
+
+def _resolve_sandbox(value: Any) -> Any:
+    if not (isinstance(value, str) and value.startswith(SANDBOX_PREFIX)):
+        return value
+    name = value.removeprefix(SANDBOX_PREFIX)
+    addresses_file = sandbox_addresses_path()
+    if not addresses_file.exists():
+        raise ConfigError(
+            f"setting {value!r} points at the local sandbox, which is not running "
+            f"({addresses_file} is missing); start it with `erpsync sandbox up`, or set a real "
+            f"address in {config_path()} or the environment",
+            code="SANDBOX_NOT_RUNNING",
+        )
+    addresses: dict[str, Any] = json.loads(addresses_file.read_text(encoding="utf-8"))
+    if name not in addresses:
+        raise ConfigError(f"{addresses_file} has no entry {name!r}", code="SANDBOX_NOT_RUNNING")
+    return addresses[name]
+
+
+def _describe(exc: ValidationError, system: str) -> str:
+    parts = []
+    for err in exc.errors():
+        setting = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{setting} ({_env_name(system, setting)}): {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,24 @@
+"""Keep secrets out of dead letters, audit rows and logs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+SECRET_NAME = re.compile(r"pass(word)?|secret|token|credential|authori[sz]ation|private",
+                         re.IGNORECASE)
+MASK = "***"
+
+
+def redact(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``payload`` with values of secret-looking keys masked, recursively."""
+    result: dict[str, Any] = {}
+    for key, value in payload.items():
+        if SECRET_NAME.search(str(key)):
+            result[key] = MASK
+        elif isinstance(value, Mapping):
+            result[key] = redact(value)
+        else:
+            result[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+    return result

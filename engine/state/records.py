@@ -1,0 +1,65 @@
+"""What one page of a sync hands to the state store to commit in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Cursor
+
+
+@dataclass(frozen=True)
+class XrefRow:
+    """A record's identity in one system and the hash of the content that system holds."""
+
+    canonical_id: str
+    system: str
+    key: str
+    content_hash: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A changed field in the audit trail: names and hashes only, never values (no PII or
+    secrets in the audit trail)."""
+
+    field: str
+    before_hash: str | None
+    after_hash: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    canonical_id: str | None
+    system: str
+    key: str | None
+    operation: str
+    reason: str
+    fields: tuple[FieldChange, ...] = ()
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    system: str
+    key: str | None
+    stage: str
+    code: str
+    error_class: str
+    message: str
+    payload: dict[str, Any]
+    attempts: int = 1
+
+
+@dataclass
+class PageCommit:
+    """Everything one page changes in the state, written only after the targets confirmed."""
+
+    sync: str
+    run_id: str
+    xrefs: list[XrefRow] = field(default_factory=list)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    cursor: tuple[str, Cursor] | None = None

@@ -1,0 +1,133 @@
+"""The state tables. Alembic migrations in ``migrations/`` create exactly these (a test
+compares them), so the code and the database cannot drift apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out. SQLite keeps no zone and hands back naive values; this
+    type refuses naive input and re-attaches UTC on the way out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state store; use aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        result: datetime = value
+        return result.replace(tzinfo=UTC) if result.tzinfo is None else result.astimezone(UTC)
+
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sync", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("status", String(16), nullable=False),
+    Column("counts", JSON, nullable=False),
+)
+
+cursors = Table(
+    "cursors", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("modified_at", UtcDateTime(), nullable=False),
+    Column("key", String(64), nullable=False),
+)
+
+xrefs = Table(
+    "xrefs", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("canonical_id", String(36), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("deleted", Integer, nullable=False, default=0),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("sync", "system", "key", name="uq_xrefs_system_key"),
+)
+
+records = Table(
+    "records", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("canonical_id", String(36), primary_key=True),
+    Column("snapshot", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("sync", String(64), nullable=False),
+    Column("canonical_id", String(36)),
+    Column("system", String(32), nullable=False),
+    Column("key", String(64)),
+    Column("operation", String(32), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("code", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_sync_canonical", "sync", "canonical_id"),
+)
+
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_hash", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("sync", String(64), nullable=False),
+    Column("system", String(32), nullable=False),
+    Column("key", String(64)),
+    Column("stage", String(16), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("error_class", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_dead_letters_sync", "sync"),
+)
+
+locks = Table(
+    "locks", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,261 @@
+"""The sync's memory: cursors, cross-references, snapshots, audit chain, dead letters, runs.
+
+SQLite by default (one file under the working directory), PostgreSQL for several workers; the
+URL comes from ``ERPSYNC_STATE_URL``. Each page is committed in one transaction
+(``checkpoint``), so a crash leaves either all of a page's state or none of it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from connectors.base import Cursor
+from connectors.settings import work_dir
+from engine.state import schema as t
+from engine.state.audit_chain import GENESIS, row_hash
+from engine.state.records import AuditEntry, PageCommit, XrefRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+LOCK_TTL = timedelta(hours=2)
+
+
+def default_state_url() -> str:
+    """``ERPSYNC_STATE_URL``, else a SQLite file in the working directory."""
+    url = os.environ.get("ERPSYNC_STATE_URL")
+    if url:
+        return url
+    path = work_dir() / "state.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StateStore:
+    """All reads and writes of sync state go through here."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_state_url()
+        self.engine: Engine = create_engine(self.url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent)."""
+        config = Config(str(MIGRATIONS / "alembic.ini"))
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # runs and locks -------------------------------------------------------------------------
+
+    def begin_run(self, sync: str) -> str:
+        run_id = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.runs).values(id=run_id, sync=sync, started_at=utcnow(),
+                                               status="running", counts={}))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id)
+                         .values(status=status, counts=counts, finished_at=utcnow()))
+
+    def acquire_lock(self, sync: str, holder: str) -> bool:
+        """Take the sync's write lock; a lock older than ``LOCK_TTL`` is from a dead worker."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
+                                               t.locks.c.acquired_at < utcnow() - LOCK_TTL))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(t.locks).values(sync=sync, holder=holder,
+                                                    acquired_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+    def release_lock(self, sync: str, holder: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
+                                               t.locks.c.holder == holder))
+
+    # reads ------------------------------------------------------------------------------------
+
+    def cursor(self, sync: str, system: str) -> Cursor | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.cursors.c.modified_at, t.cursors.c.key).where(
+                t.cursors.c.sync == sync, t.cursors.c.system == system)).first()
+        return Cursor(row.modified_at, row.key) if row else None
+
+    def ids_for_keys(self, sync: str, system: str, keys: Sequence[str]) -> dict[str, str]:
+        """System key → canonical id, for the keys that have one. One query per 500 keys."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(keys, 500):
+                rows = conn.execute(select(t.xrefs.c.key, t.xrefs.c.canonical_id).where(
+                    t.xrefs.c.sync == sync, t.xrefs.c.system == system,
+                    t.xrefs.c.key.in_(chunk)))
+                found.update({row.key: row.canonical_id for row in rows})
+        return found
+
+    def xrefs_for(self, sync: str, canonical_ids: Sequence[str]) -> dict[str, dict[str, XrefRow]]:
+        """Canonical id → system → cross-reference row."""
+        result: dict[str, dict[str, XrefRow]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(canonical_ids, 500):
+                rows = conn.execute(select(t.xrefs).where(
+                    t.xrefs.c.sync == sync, t.xrefs.c.canonical_id.in_(chunk)))
+                for row in rows:
+                    result.setdefault(row.canonical_id, {})[row.system] = XrefRow(
+                        row.canonical_id, row.system, row.key, row.content_hash, bool(row.deleted))
+        return result
+
+    def snapshots(self, sync: str, canonical_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(canonical_ids, 500):
+                rows = conn.execute(select(t.records.c.canonical_id, t.records.c.snapshot).where(
+                    t.records.c.sync == sync, t.records.c.canonical_id.in_(chunk)))
+                result.update({row.canonical_id: dict(row.snapshot) for row in rows})
+        return result
+
+    def audit_trail(self, sync: str, key: str | None = None) -> list[dict[str, Any]]:
+        """Audit rows of a sync, or of the record that has ``key`` in any system."""
+        query = select(t.audit).where(t.audit.c.sync == sync).order_by(t.audit.c.id)
+        with self.engine.connect() as conn:
+            if key is not None:
+                ids = select(t.xrefs.c.canonical_id).where(t.xrefs.c.sync == sync,
+                                                           t.xrefs.c.key == key)
+                query = query.where(t.audit.c.canonical_id.in_(ids) | (t.audit.c.key == key))
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def dead_letters(self, sync: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.dead_letters).where(t.dead_letters.c.sync == sync)
+                                .order_by(t.dead_letters.c.id))
+            return [dict(row._mapping) for row in rows]
+
+    def verify_audit(self) -> list[int]:
+        """Ids of audit rows whose chain is broken (empty when intact). Streams the table."""
+        broken: list[int] = []
+        prev, count = GENESIS, 0
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(
+                    select(t.audit).order_by(t.audit.c.id)):
+                data = dict(row._mapping)
+                if data["prev_hash"] != prev or row_hash(data, prev) != data["hash"]:
+                    broken.append(int(data["id"]))
+                prev, count = data["hash"], count + 1
+            head = conn.execute(select(t.audit_head)).first()
+        if head is not None and (head.last_hash != prev or head.count != count):
+            broken.append(-1)  # rows removed from the end: the head no longer matches
+        return broken
+
+    # the page checkpoint ----------------------------------------------------------------------
+
+    def checkpoint(self, commit: PageCommit) -> None:
+        """Write one page's xrefs, snapshots, audit rows, dead letters and cursor atomically."""
+        with self.engine.begin() as conn:
+            now = utcnow()
+            for xref in commit.xrefs:
+                _upsert_xref(conn, commit.sync, xref, now)
+            for canonical_id, snapshot in commit.snapshots.items():
+                _upsert_snapshot(conn, commit.sync, canonical_id, snapshot, now)
+            _append_audit(conn, commit, now)
+            for letter in commit.dead_letters:
+                conn.execute(insert(t.dead_letters).values(
+                    at=now, run_id=commit.run_id, sync=commit.sync, **asdict(letter)))
+            if commit.cursor is not None:
+                _upsert_cursor(conn, commit.sync, *commit.cursor)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers (the CLI, status) work while a run writes; busy_timeout waits for a
+    writer instead of failing with 'database is locked'."""
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _upsert_xref(conn: Connection, sync: str, xref: XrefRow, now: datetime) -> None:
+    values = {"key": xref.key, "content_hash": xref.content_hash,
+              "deleted": int(xref.deleted), "updated_at": now}
+    result = conn.execute(update(t.xrefs).where(
+        t.xrefs.c.sync == sync, t.xrefs.c.canonical_id == xref.canonical_id,
+        t.xrefs.c.system == xref.system).values(**values))
+    if result.rowcount == 0:
+        conn.execute(insert(t.xrefs).values(sync=sync, canonical_id=xref.canonical_id,
+                                            system=xref.system, **values))
+
+
+def _upsert_snapshot(conn: Connection, sync: str, canonical_id: str,
+                     snapshot: dict[str, Any], now: datetime) -> None:
+    result = conn.execute(update(t.records).where(
+        t.records.c.sync == sync, t.records.c.canonical_id == canonical_id)
+        .values(snapshot=snapshot, updated_at=now))
+    if result.rowcount == 0:
+        conn.execute(insert(t.records).values(sync=sync, canonical_id=canonical_id,
+                                              snapshot=snapshot, updated_at=now))
+
+
+def _upsert_cursor(conn: Connection, sync: str, system: str, cursor: Cursor) -> None:
+    result = conn.execute(update(t.cursors).where(
+        t.cursors.c.sync == sync, t.cursors.c.system == system)
+        .values(modified_at=cursor.modified_at, key=cursor.key))
+    if result.rowcount == 0:
+        conn.execute(insert(t.cursors).values(sync=sync, system=system,
+                                              modified_at=cursor.modified_at, key=cursor.key))
+
+
+def _append_audit(conn: Connection, commit: PageCommit, now: datetime) -> None:
+    """Chain the page's audit rows onto the head; the head row's lock serialises writers."""
+    if not commit.audit:
+        return
+    head = conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)
+                        .with_for_update()).first()
+    prev, count = (head.last_hash, head.count) if head else (GENESIS, 0)
+    for entry in commit.audit:
+        row = _audit_row(commit, entry, now)
+        row["prev_hash"] = prev
+        row["hash"] = prev = row_hash(row, prev)
+        conn.execute(insert(t.audit).values(**row))
+        count += 1
+    if head is None:
+        conn.execute(insert(t.audit_head).values(id=1, last_hash=prev, count=count))
+    else:
+        conn.execute(update(t.audit_head).where(t.audit_head.c.id == 1)
+                     .values(last_hash=prev, count=count))
+
+
+def _audit_row(commit: PageCommit, entry: AuditEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "at": now, "run_id": commit.run_id, "sync": commit.sync,
+        "canonical_id": entry.canonical_id, "system": entry.system, "key": entry.key,
+        "operation": entry.operation, "reason": entry.reason, "code": entry.code,
+        "fields": [asdict(change) for change in entry.fields],
+    }
+
+

@@ -1,0 +1,159 @@
+"""The `erpsync` command line: demo, run, mappings validate, sandbox, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors.errors import ConfigError, SyncError
+from connectors.settings import work_dir
+from engine.mapping import MappingError, load_mapping
+from flows.mappings_dir import mappings_dir
+
+app = typer.Typer(help="Keep ERP and CRM systems in agreement.", no_args_is_help=True)
+mappings_app = typer.Typer(help="Check the YAML mappings admins edit.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="The local stand-in systems.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(mappings_app, name="mappings")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def run(sync: str, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON "
+                                                          "object, nothing else.")] = False) -> None:
+    """Run one sync now, both ways, as a Prefect flow."""
+    report = _run_flow(sync)
+    if as_json:
+        sys.stdout.write(json.dumps(report) + "\n")
+    else:
+        out.print(counts_table(report))
+
+
+@app.command()
+def demo() -> None:
+    """Start the sandbox with fresh data, run the customer sync, print what it did."""
+    from sandbox import manager
+
+    err.print("Starting the local sandbox (mock-sap and the Salesforce stand-in)...")
+    addresses = manager.up(fresh=True)
+    err.print(f"  SAP:        {addresses.sap_base_url}\n  Salesforce: {addresses.salesforce_url}")
+    _reset_local_state()
+    err.print("Running the customer sync both ways as a Prefect flow...")
+    report = _run_flow("customers")
+    out.print(counts_table(report))
+    out.print(
+        "\nThe sandbox keeps running. Try:\n"
+        "  .venv/bin/erpsync run customers --json   # again: zero writes on both sides\n"
+        "  .venv/bin/erpsync audit show customers <key>\n"
+        "  .venv/bin/erpsync sandbox down            # stop it\n")
+
+
+@mappings_app.command("validate")
+def mappings_validate(paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files to check (default: every mappings/*.yaml).")] = None) -> None:
+    """Check mapping files; print every error as file:line:column and exit 1 if any."""
+    files = paths or sorted(mappings_dir().glob("*.yaml"))
+    failed = False
+    for path in files:
+        try:
+            load_mapping(path)
+            out.print(f"[green]ok[/green] {path}")
+        except MappingError as exc:
+            failed = True
+            for issue in exc.issues:
+                err.print(str(issue), markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@sandbox_app.command("up")
+def sandbox_up(fresh: Annotated[bool, typer.Option(help="Reset to seed data.")] = False) -> None:
+    """Start (or reuse) the local sandbox; its addresses go to .erpsync/sandbox.json."""
+    from sandbox import manager
+
+    found = manager.up(fresh=fresh)
+    out.print_json(data=found.to_json())
+
+
+@sandbox_app.command("down")
+def sandbox_down() -> None:
+    """Stop the local sandbox."""
+    from sandbox import manager
+
+    manager.down()
+
+
+@audit_app.command("show")
+def audit_show(sync: str, key: str) -> None:
+    """The audit history of the record that has ``key`` in any system."""
+    from engine.state.store import StateStore
+
+    rows = StateStore().audit_trail(sync, key)
+    table = Table("at", "system", "key", "operation", "fields", "reason")
+    for row in rows:
+        table.add_row(str(row["at"])[:19], row["system"], row["key"] or "", row["operation"],
+                      ", ".join(f["field"] for f in row["fields"]), row["reason"])
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 if any entry was edited or deleted."""
+    from engine.state.store import StateStore
+
+    broken = StateStore().verify_audit()
+    if broken:
+        err.print(f"audit trail broken at entries: {broken}")
+        raise typer.Exit(1)
+    out.print("audit trail intact")
+
+
+def counts_table(report: dict[str, Any]) -> Table:
+    table = Table(title=f"sync {report['sync']}: {report['status']}")
+    for column in ("system", "created", "updated", "deleted", "unchanged", "failed",
+                   "api_calls"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for system in ("sap", "salesforce", "oracle"):
+        if system in report:
+            counts = report[system]
+            table.add_row(system, *(str(counts[c]) for c in ("created", "updated", "deleted",
+                                                              "unchanged", "failed",
+                                                              "api_calls")))
+    table.caption = (f"conflicts: {report['conflicts']}   dead letters: "
+                     f"{report['dead_letters']}   pages: {report['pages']}")
+    return table
+
+
+def _run_flow(sync: str) -> dict[str, Any]:
+    from flows.sync_flow import sync as sync_flow
+
+    try:
+        result: dict[str, Any] = sync_flow(sync)
+    except MappingError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except (ConfigError, SyncError) as exc:
+        err.print(f"erpsync: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    return result
+
+
+def _reset_local_state() -> None:
+    """The demo starts from nothing: forget the default local state (never a configured one)."""
+    if os.environ.get("ERPSYNC_STATE_URL"):
+        err.print("ERPSYNC_STATE_URL is set: keeping that state store as it is")
+        return
+    for suffix in ("", "-wal", "-shm"):
+        (work_dir() / f"state.db{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,48 @@
+"""Secrets for connectors: the environment first, then Prefect Secret blocks.
+
+A block named ``erpsync-<system>-<setting>`` (``erpsync-salesforce-password``) is looked up
+only when a Prefect API is configured (``PREFECT_API_URL``): an ephemeral server has no blocks.
+For the local sandbox, whose credentials are documented and not secret, the sandbox's own
+address file supplies them when nothing else does.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+
+from connectors.settings import SANDBOX_PREFIX, config_path, sandbox_addresses_path
+
+SANDBOX_CREDENTIALS = {("salesforce", "password"): "sandbox"}
+
+
+def resolve_secret(system: str, setting: str) -> str | None:
+    value = _prefect_block(system, setting)
+    if value is not None:
+        return value
+    return _sandbox_default(system, setting)
+
+
+def _prefect_block(system: str, setting: str) -> str | None:
+    if not os.environ.get("PREFECT_API_URL"):
+        return None
+    from prefect.blocks.system import Secret
+
+    try:
+        block = Secret.load(f"erpsync-{system}-{setting.replace('_', '-')}")
+    except (ValueError, RuntimeError):
+        return None
+    return str(block.get())
+
+
+def _sandbox_default(system: str, setting: str) -> str | None:
+    """Only while the configured address is the local sandbox's (never sent to a real org)."""
+    default = SANDBOX_CREDENTIALS.get((system, setting))
+    if default is None or os.environ.get(f"ERPSYNC_{system.upper()}_LOGIN_URL"):
+        return None
+    path = config_path()
+    section = tomllib.loads(path.read_text(encoding="utf-8")).get(system, {}) \
+        if path.exists() else {}
+    if not str(section.get("login_url", "")).startswith(SANDBOX_PREFIX):
+        return None
+    return default if sandbox_addresses_path().exists() else None

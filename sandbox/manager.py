@@ -1,0 +1,103 @@
+"""Start, find and stop the local stand-in systems used by the demo and by `erpsync sandbox`.
+
+Both run as child processes on free loopback ports. Their addresses go to
+``<ERPSYNC_HOME>/sandbox.json``, which the product's config file refers to with
+``"sandbox:<name>"`` values, so the product finds them without hard-coded ports.
+This module knows nothing about the product: it only starts servers and writes addresses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox import salesforce, sap
+from sandbox.process import is_healthy
+
+
+def home() -> Path:
+    return Path(os.environ.get("ERPSYNC_HOME", ".erpsync"))
+
+
+def addresses_file() -> Path:
+    return home() / "sandbox.json"
+
+
+@dataclass(frozen=True)
+class SandboxAddresses:
+    sap_base_url: str
+    salesforce_url: str
+    salesforce_ca_bundle: str
+    pids: dict[str, int]
+
+    def to_json(self) -> dict[str, object]:
+        return {"sap_base_url": self.sap_base_url, "salesforce_url": self.salesforce_url,
+                "salesforce_ca_bundle": self.salesforce_ca_bundle, "pids": self.pids}
+
+
+def running() -> SandboxAddresses | None:
+    """The sandbox recorded in the addresses file, if both its servers still answer."""
+    path = addresses_file()
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    found = SandboxAddresses(data["sap_base_url"], data["salesforce_url"],
+                             data["salesforce_ca_bundle"], dict(data.get("pids", {})))
+    sap_ok = is_healthy(found.sap_base_url + sap.HEALTH_PATH)
+    sf_ok = is_healthy(found.salesforce_url + "/_sandbox/health", found.salesforce_ca_bundle)
+    return found if sap_ok and sf_ok else None
+
+
+def up(*, fresh: bool = False) -> SandboxAddresses:
+    """Start both stand-ins (or reuse running ones); with ``fresh`` reset them to seed data."""
+    current = running()
+    if current is not None:
+        if fresh:
+            reset(current)
+        return current
+    down()
+    base = home() / "sandbox"
+    sap_server = sap.start(db=base / "sap.db", log_file=base / "sap.log", detach=True)
+    sf_server = salesforce.start(db=str(base / "salesforce.db"), cert_dir=base / "certs",
+                                 log_file=base / "salesforce.log", demo_data=True, detach=True)
+    found = SandboxAddresses(sap_server.url, sf_server.url, sf_server.ca_bundle or "",
+                             {"sap": sap_server.process.pid, "salesforce": sf_server.process.pid})
+    addresses_file().write_text(json.dumps(found.to_json(), indent=2), encoding="utf-8")
+    if fresh:
+        reset(found)
+    return found
+
+
+def reset(found: SandboxAddresses) -> None:
+    """Back to seed data: SAP's generated partners, Salesforce's demo accounts."""
+    _post(found.sap_base_url + "/_mock/reset", b"{}")
+    _post(found.salesforce_url + "/_sandbox/reset", b'{"demo_data": true}',
+          found.salesforce_ca_bundle)
+
+
+def down() -> None:
+    """Stop the recorded servers (if any) and forget their addresses."""
+    path = addresses_file()
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for pid in dict(data.get("pids", {})).values():
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    path.unlink()
+
+
+def _post(url: str, body: bytes, ca_bundle: str | None = None) -> None:
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
+    request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310
+        response.read()

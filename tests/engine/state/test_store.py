@@ -1,0 +1,100 @@
+"""State store on SQLite and (where available) PostgreSQL: migrations match the tables,
+checkpoints are atomic, the audit chain detects edits and deletions, the lock excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import delete, text, update
+
+from connectors.base import Cursor
+from engine.state import schema as t
+from engine.state.records import AuditEntry, FieldChange, PageCommit, XrefRow
+from engine.state.store import StateStore
+
+POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL")
+
+
+def _postgres_store() -> StateStore:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need ERPSYNC_TEST_POSTGRES_URL (set by .ci/run)")
+    store = StateStore(POSTGRES_URL)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS erpsync_test CASCADE"))
+            conn.execute(text("CREATE SCHEMA erpsync_test"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means: not available
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
+    store.engine.dispose()
+    return StateStore(POSTGRES_URL + "?options=-csearch_path%3Derpsync_test")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[StateStore]:
+    if request.param == "sqlite":
+        result = StateStore(f"sqlite:///{tmp_path}/state.db")
+    else:
+        result = _postgres_store()
+    result.migrate()
+    yield result
+    result.close()
+
+
+def commit(n: int, *, cursor_at: datetime | None = None) -> PageCommit:
+    page = PageCommit(sync="customers", run_id="run-1")
+    page.xrefs.append(XrefRow(f"c{n}", "sap", f"{n:010d}", "h" * 64))
+    page.snapshots[f"c{n}"] = {"name": f"Customer {n}"}
+    page.audit.append(AuditEntry(f"c{n}", "salesforce", f"001{n}", "create", reason="new",
+                                 fields=(FieldChange("name", None, "abc"),)))
+    if cursor_at:
+        page.cursor = ("sap", Cursor(cursor_at, f"{n:010d}"))
+    return page
+
+
+def test_migrations_create_exactly_the_declared_tables(store: StateStore) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    assert diff == []
+
+
+def test_checkpoint_writes_everything_and_cursor_is_aware(store: StateStore) -> None:
+    at = datetime(2026, 10, 1, 8, 0, 0, 123000, tzinfo=UTC)
+    store.checkpoint(commit(1, cursor_at=at))
+    assert store.cursor("customers", "sap") == Cursor(at, "0000000001")
+    assert store.ids_for_keys("customers", "sap", ["0000000001", "nope"]) == {"0000000001": "c1"}
+    assert store.snapshots("customers", ["c1"]) == {"c1": {"name": "Customer 1"}}
+    assert [r["operation"] for r in store.audit_trail("customers", "0000000001")] == ["create"]
+
+
+def test_failed_checkpoint_leaves_nothing(store: StateStore) -> None:
+    bad = commit(2)
+    bad.xrefs.append(XrefRow("c3", "sap", "0000000002", "x" * 64))  # same key: unique violated
+    with pytest.raises(Exception, match="(?i)unique|integrity"):
+        store.checkpoint(bad)
+    assert store.ids_for_keys("customers", "sap", ["0000000002"]) == {}
+    assert store.audit_trail("customers") == []
+
+
+def test_audit_chain_detects_edit_and_deletion(store: StateStore) -> None:
+    for n in range(1, 4):
+        store.checkpoint(commit(n))
+    assert store.verify_audit() == []
+    with store.engine.begin() as conn:
+        conn.execute(update(t.audit).where(t.audit.c.id == 2).values(reason="edited"))
+    assert 2 in store.verify_audit()
+    with store.engine.begin() as conn:
+        conn.execute(update(t.audit).where(t.audit.c.id == 2).values(reason="new"))
+        conn.execute(delete(t.audit).where(t.audit.c.id == 3))
+    assert store.verify_audit() == [-1]
+
+
+def test_lock_excludes_a_second_holder(store: StateStore) -> None:
+    assert store.acquire_lock("customers", "worker-a")
+    assert not store.acquire_lock("customers", "worker-b")
+    store.release_lock("customers", "worker-a")
+    assert store.acquire_lock("customers", "worker-b")
