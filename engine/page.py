@@ -181,8 +181,16 @@ class PageProcessor:
     # steps 5 and 6: merge and plan ------------------------------------------------------------
 
     def _plan(self, item: Item) -> None:
+        """Plan one record; one that cannot be written as it is goes to dead letters alone."""
         if item.failed:
             return
+        try:
+            self._plan_one(item)
+        except RecordRejected as exc:
+            item.failed = True
+            self._dead_letter(self.source, item.record.key, "plan", exc, dict(item.record.fields))
+
+    def _plan_one(self, item: Item) -> None:
         item.cid = item.cid or str(uuid.uuid4())
         target_gone = self.target in item.known and item.known[self.target].deleted
         if item.values is None:
@@ -201,6 +209,8 @@ class PageProcessor:
         present = {k: v for k, v in item.values.items() if v is not None}
         fields = self.ctx.writable(self.target, self.ctx.converter.to_system(
             self.target, present, only=self._fields(self.target)), creating=True)
+        fields = {**self.ctx.mapping.systems[self.target].create_defaults,  # type: ignore[index]
+                  **fields}
         upsert = self.ctx.mapping.systems[self.target].upsert_field  # type: ignore[index]
         item.target_write = TargetRecord(
             ref=item.cid or "", fields=fields,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -80,8 +80,10 @@ class SyncRun:
         floor: _Floor | None = None
         size = self.ctx.mapping.page_size
         fields = self.ctx.converter.fields_of(source)
+        scope = self.ctx.mapping.systems[source]  # type: ignore[index]
         while True:
-            page = _take(connector.read_changes(self.ctx.obj(source), since, fields), floor, size)
+            records = connector.read_changes(self.ctx.obj(source), since, fields)
+            page = _take(records, floor, size, scope.includes)
             if not page:
                 return
             yield page
@@ -133,14 +135,18 @@ def _lookback(connector: Connector) -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(0)
 
 
-def _take(records: Iterator[SourceRecord], floor: _Floor | None,
-          size: int) -> list[SourceRecord]:
+def _take(records: Iterator[SourceRecord], floor: _Floor | None, size: int,
+          includes: Callable[[Mapping[str, object]], bool]) -> list[SourceRecord]:
+    """The next ``size`` records after ``floor`` that pass the sync's filter. Deleted records
+    pass: their fields are gone, and a delete of a record never synced is dropped later."""
     page: list[SourceRecord] = []
     try:
         for record in records:
             if floor is not None and (record.modified_at < floor.modified_at  # type: ignore[operator]
                                       or (record.modified_at == floor.modified_at
                                           and record.key in floor.keys)):
+                continue
+            if not record.deleted and not includes(record.fields):
                 continue
             page.append(record)
             if len(page) == size:

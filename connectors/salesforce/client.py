@@ -39,6 +39,7 @@ from connectors.salesforce.errors import (
 )
 from connectors.salesforce.retry import backoff, log_retry, logger
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.salesforce.transport import make_session
 
 T = TypeVar("T")
 SalesforceCall = Callable[[Salesforce], T]
@@ -47,9 +48,9 @@ _API_USAGE = re.compile(r"(?:^|[;\s])api-usage=(\d+)/(\d+)")
 _KINDS = (
     ("/services/oauth2/", "auth"),
     ("/composite/", "write"),
-    ("/queryAll", "query"),
-    ("/query", "query"),
+    ("/query", "query"),  # query, queryAll and their nextRecordsUrl pages
     ("/describe", "describe"),
+    ("/sobjects", "describe"),  # describe global
     ("/limits", "limits"),
 )
 REDACTED = "***"
@@ -73,8 +74,7 @@ class SalesforceClient:
     def __init__(self, settings: SalesforceSettings, counter: CallCounter) -> None:
         self._settings = settings
         self._counter = counter
-        self._session = requests.Session()
-        self._session.verify = settings.ca_bundle if settings.ca_bundle else True
+        self._session = make_session(settings.ca_bundle)
         self._session.hooks["response"].append(self._on_response)
         self._token: AccessToken | None = None
         self._sf: Salesforce | None = None

@@ -57,10 +57,12 @@ class SalesforceConnector:
         return self._client.api_usage
 
     def check(self) -> None:
-        """Authenticate with a fresh token and read ``/limits``; ``ConfigError`` if that fails."""
+        """Authenticate with a fresh token and list the org's objects (``GET /sobjects``, the
+        Describe Global resource: cheap, and refused without the "API Enabled" permission);
+        ``ConfigError`` with the reason if that fails."""
         try:
             self._client.authenticate()
-            self._client.rest("GET", "limits/", "preflight /limits")
+            self._client.rest("GET", "sobjects", "preflight (describe global)")
         except TransientError as exc:
             if exc.code not in ("CONNECTION", "TIMEOUT"):
                 raise
@@ -104,8 +106,9 @@ class SalesforceConnector:
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
         """Live rows of ``obj`` whose ``field_name`` is in ``values``: ``IN (...)`` queries of at
-        most ``read_by_chunk_size`` values each, so that the query URL stays short."""
-        query = self._query(obj, fields)
+        most ``read_by_chunk_size`` values each, so that the query URL stays short. The
+        ``field_name`` column is always selected, so callers can match rows to values."""
+        query = self._query(obj, [field_name, *fields])
         distinct = list(dict.fromkeys(values))
         for chunk in chunk_values(distinct, self.settings.read_by_chunk_size):
             soql = query.where_in(field_name, chunk).build()
@@ -123,6 +126,12 @@ class SalesforceConnector:
 
     def close(self) -> None:
         self._client.close()
+
+    def __enter__(self) -> SalesforceConnector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _query(self, obj: str, fields: Sequence[str]) -> SoqlQuery:
         allowed = {*self.describe(obj).fields, *SYSTEM_FIELDS}

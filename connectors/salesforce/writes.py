@@ -212,7 +212,9 @@ class BatchWriter:
         return WriteResult(ref=record.ref, outcome="failed", key=record.key, error=error)
 
     def _fail_all(self, chunk: list[Indexed], error: SyncError) -> None:
+        """Fail the records of ``chunk`` that have no result yet (a lock retry that failed
+        must not overwrite what the first send of the chunk already wrote)."""
         for index, record in chunk:
-            self._results[index] = WriteResult(
-                ref=record.ref, outcome="failed", key=record.key, error=error
+            self._results.setdefault(
+                index, WriteResult(ref=record.ref, outcome="failed", key=record.key, error=error)
             )

@@ -13,7 +13,7 @@ hardened against entity-expansion attacks; ElementTree resolves no external enti
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - see the module docstring
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -56,7 +56,7 @@ class EntityModel:
 
     set_name: str
     type: EntityType
-    service: "ServiceModel"
+    service: ServiceModel
 
     def navigation(self, name: str) -> Navigation:
         try:
@@ -196,7 +196,7 @@ def _associations(schemas: list[Element]) -> Iterator[tuple[str, _Association]]:
             end.get("Role", ""): (end.get("Type", ""), end.get("Multiplicity", "1"))
             for end in _children(element, "End")
         }
-        principal_role, joins = "", ()
+        principal_role, joins = "", tuple[tuple[str, str], ...]()
         for constraint in _children(element, "ReferentialConstraint"):
             principal = next(_children(constraint, "Principal"), None)
             dependent = next(_children(constraint, "Dependent"), None)
@@ -220,8 +220,8 @@ def _association_sets(schemas: list[Element]) -> Iterator[tuple[str, Mapping[str
                 association = element.get("Association", "")
                 if "." not in association:
                     association = f"{namespace}.{association}"
-                roles = {e.get("Role", ""): e.get("EntitySet", "") for e in _children(element, "End")}
-                yield association, roles
+                ends = _children(element, "End")
+                yield association, {e.get("Role", ""): e.get("EntitySet", "") for e in ends}
 
 
 def _navigation(

@@ -40,8 +40,8 @@ class RetryPolicy:
     def wait(self, attempt: int, error: BaseException | None) -> float:
         """Seconds to wait before attempt ``attempt + 1`` after ``error``."""
         if isinstance(error, TransientError) and error.retry_after is not None:
-            return min(error.retry_after, self.max_wait)
-        backoff = self.base_wait * 2 ** max(attempt - 1, 0)
+            return min(float(error.retry_after), self.max_wait)
+        backoff: float = self.base_wait * 2.0 ** max(attempt - 1, 0)
         return min(backoff + random.uniform(0, self.base_wait), self.max_wait)
 
     def should_retry(self, error: BaseException, *, idempotent: bool) -> bool:

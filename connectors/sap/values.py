@@ -15,6 +15,7 @@ through float); ``Edm.Time`` becomes ``datetime.time``; 64-bit integers become `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,25 +24,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{1,4})?\)/$")
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d+))?S)?$")
 _DATE_TYPES = {"Edm.DateTime", "Edm.DateTimeOffset"}
-_INT_TYPES = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"}
-_FLOAT_TYPES = {"Edm.Double", "Edm.Single"}
 
 
 def decode(value: Any, edm_type: str) -> Any:
     """One property value from a V2 JSON payload, as the Python type documented above."""
     if value is None:
         return None
-    if edm_type in _DATE_TYPES:
-        return parse_datetime(value)
-    if edm_type == "Edm.Decimal":
-        return _decimal(value)
-    if edm_type in _INT_TYPES:
-        return int(value)
-    if edm_type in _FLOAT_TYPES:
-        return float(value)
-    if edm_type == "Edm.Time":
-        return parse_time(value)
-    return value
+    decoder = _DECODERS.get(edm_type)
+    return decoder(value) if decoder else value
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -72,6 +62,16 @@ def _decimal(value: Any) -> Decimal:
         raise ValueError(f"not an Edm.Decimal: {value!r}") from None
 
 
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "Edm.DateTime": parse_datetime,
+    "Edm.DateTimeOffset": parse_datetime,
+    "Edm.Decimal": _decimal,
+    "Edm.Time": parse_time,
+    **dict.fromkeys(("Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"), int),
+    **dict.fromkeys(("Edm.Double", "Edm.Single"), float),
+}
+
+
 def encode(value: Any, edm_type: str) -> Any:
     """A Python value as V2 JSON for the property's type; values of other types pass as they are
     so that SAP, not we, judges them and says why."""
@@ -79,13 +79,17 @@ def encode(value: Any, edm_type: str) -> Any:
         return None
     if edm_type in _DATE_TYPES and isinstance(value, date):
         return json_date(value, offset=edm_type == "Edm.DateTimeOffset")
-    if edm_type == "Edm.Decimal" and isinstance(value, Decimal | int | float):
+    if edm_type == "Edm.Decimal" and _is_number(value):
         return str(Decimal(str(value)))
     if edm_type == "Edm.Int64" and isinstance(value, int):
         return str(value)
     if edm_type == "Edm.Time" and isinstance(value, time):
         return f"PT{value.hour:02d}H{value.minute:02d}M{value.second:02d}S"
     return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Decimal | int | float) and not isinstance(value, bool)
 
 
 def json_date(value: date, *, offset: bool = False) -> str:

@@ -37,8 +37,11 @@ class Converter:
         }
 
     def fields_of(self, system: str) -> list[str]:
-        """The system's field names this mapping reads (for ``$select`` / SOQL)."""
-        return [side.field for side in self._sides[system].values()]
+        """The system's field names this mapping reads (for ``$select`` / SOQL): mapped
+        fields and those its filter tests."""
+        fields = [side.field for side in self._sides[system].values()]
+        obj = self.mapping.systems[system]  # type: ignore[index]
+        return fields + [c.field for c in obj.filter if c.field not in fields]
 
     def canonical_fields(self, system: str) -> list[str]:
         return list(self._sides[system])

@@ -7,6 +7,7 @@ each canonical field maps to each side, who owns it, and how conflicts and delet
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,6 +22,39 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Scalar = str | int | float | bool
+
+
+class Condition(Strict):
+    """One test a record must pass to take part in the sync (all conditions must hold)."""
+
+    field: str = Field(description="The system's field name.")
+    op: Literal["eq", "ne", "in", "empty", "not_empty"]
+    value: Scalar | tuple[Scalar, ...] | None = Field(
+        default=None, description="Literal to compare with (a list for `in`)."
+    )
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Condition:
+        needs_value = self.op in ("eq", "ne", "in")
+        if needs_value and self.value is None:
+            raise ValueError(f"op {self.op!r} needs a value")
+        if not needs_value and self.value is not None:
+            raise ValueError(f"op {self.op!r} takes no value")
+        if self.op == "in" and not isinstance(self.value, tuple):
+            raise ValueError("op 'in' needs a list of values")
+        return self
+
+    def holds(self, value: object) -> bool:
+        if self.op == "empty":
+            return value in (None, "")
+        if self.op == "not_empty":
+            return value not in (None, "")
+        if self.op == "in":
+            return value in (self.value or ())
+        return (value == self.value) == (self.op == "eq")
+
+
 class SystemObject(Strict):
     """Which object of a system holds the entity, and how its records are identified."""
 
@@ -31,6 +65,17 @@ class SystemObject(Strict):
         description="An External ID field to upsert on (Salesforce); it must be mapped to a "
         "canonical field listed in `match`.",
     )
+    filter: tuple[Condition, ...] = Field(
+        default=(), description="Only records passing every condition take part."
+    )
+    create_defaults: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="Constant field values sent when a record is created in this system "
+        "(a category or grouping the system requires).",
+    )
+
+    def includes(self, fields: Mapping[str, object]) -> bool:
+        return all(condition.holds(fields.get(condition.field)) for condition in self.filter)
 
 
 class FieldSide(Strict):

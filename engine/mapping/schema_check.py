@@ -42,6 +42,12 @@ def _system_issues(loaded: LoadedMapping, system: str, schema: ObjectSchema) -> 
         elif not upsert.external_id:
             issues.append(source.issue(("systems", system, "upsert_field"),
                                        f"{obj.upsert_field!r} is not an External ID field"))
+    for i, condition in enumerate(obj.filter):
+        if not schema.has(condition.field):
+            missing(("systems", system, "filter", i, "field"), condition.field)
+    for name in obj.create_defaults:
+        if not schema.has(name):
+            missing(("systems", system, "create_defaults", name), name)
     for name, side in mapping.mapped_fields(system).items():
         spec = schema.fields.get(side.field)
         if spec is None:

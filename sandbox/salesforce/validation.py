@@ -8,6 +8,8 @@
    numeric ranges and IDs; failures become that record's ``errors`` entry.
 
 Empty strings are stored as null, as Salesforce does for text fields.
+https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm
+https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
 """
 
 from __future__ import annotations

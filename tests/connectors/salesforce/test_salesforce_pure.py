@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from connectors.base import TargetRecord
+from connectors.base import Connector, TargetRecord
 from connectors.errors import ConfigError, RecordRejected, TransientError
+from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.auth import JWT_BEARER_GRANT, grant_form, jwt_assertion
 from connectors.salesforce.client import call_kind, parse_api_usage
 from connectors.salesforce.errors import (
@@ -299,6 +300,7 @@ def test_api_usage_header() -> None:
         (LOGIN + "/services/data/v62.0/query/01gxx-2000", "query"),
         (LOGIN + "/services/data/v62.0/composite/sobjects/Account/Ext__c", "write"),
         (LOGIN + "/services/data/v62.0/sobjects/Account/describe", "describe"),
+        (LOGIN + "/services/data/v62.0/sobjects", "describe"),
         (LOGIN + "/services/data/v62.0/limits/", "limits"),
         (LOGIN + "/services/data/v62.0/", "other"),
     ],
@@ -321,3 +323,12 @@ def test_routing() -> None:
     assert upsert.outcome({"created": False}) == "updated"
     assert update.outcome({}) == "updated"
     assert create.outcome({}) == "created"
+
+
+def test_the_connector_satisfies_the_protocol() -> None:
+    connector = SalesforceConnector(settings())  # no call is made before first use
+    assert isinstance(connector, Connector)
+    assert connector.system == "salesforce"
+    assert connector.counter.calls == 0
+    assert connector.api_usage is None
+    connector.close()

@@ -17,12 +17,11 @@ from engine.state import schema as t
 from engine.state.records import AuditEntry, FieldChange, PageCommit, XrefRow
 from engine.state.store import StateStore
 
-POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL")
+POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _postgres_store() -> StateStore:
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need ERPSYNC_TEST_POSTGRES_URL (set by .ci/run)")
     store = StateStore(POSTGRES_URL)
     try:
         with store.engine.begin() as conn:

@@ -1,0 +1,147 @@
+"""Helpers shared by the SAP connector tests (imported by name: no package here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[3]
+if str(REPO) not in sys.path:  # the project is not installed in the venv; tests import it
+    sys.path.insert(0, str(REPO))
+
+from connectors.sap import SapODataConnector, SapSettings  # noqa: E402
+from sandbox.process import ChildServer  # noqa: E402
+
+FIXTURES = REPO.parent / "shared" / "fixtures"
+EDMX = FIXTURES / "sap" / "edmx"
+BP = "A_BusinessPartner"
+ADDRESS = "to_BusinessPartnerAddress"
+CITY = f"{ADDRESS}/CityName"
+ADDRESS_ID = f"{ADDRESS}/AddressID"
+
+MakeConnector = Callable[..., SapODataConnector]
+"""The ``make_connector`` fixture: ``make_connector(session=None, **settings)``."""
+
+
+class Sleeps:
+    """Records the waits the retry policy asked for instead of sleeping them."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def settings_for(server: ChildServer, **overrides: Any) -> SapSettings:
+    values: dict[str, Any] = {"base_url": server.url, "retry_base_wait": 0.01,
+                              "retry_max_wait": 0.05, "timeout": 10.0}
+    values.update(overrides)
+    return SapSettings(**values)
+
+
+def served(server: ChildServer) -> list[dict[str, Any]]:
+    """What mock-sap served since the last reset, oldest first (its own log, not ours)."""
+    answer = requests.get(f"{server.url}/_mock/requests", params={"limit": 1000}, timeout=10)
+    answer.raise_for_status()
+    return list(reversed(answer.json()["results"]))
+
+
+class ScenarioSession(requests.Session):
+    """A real session that asks mock-sap for a fault scenario on chosen ``$batch`` posts
+    (counted from 1), for faults a path rule cannot aim at one request of several."""
+
+    def __init__(self, scenario: str, on_batches: set[int]) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.on_batches = on_batches
+        self.batches = 0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        if method == "POST" and "$batch" in str(url):
+            self.batches += 1
+            if self.batches in self.on_batches:
+                kwargs["headers"] = {**(kwargs.get("headers") or {}),
+                                     "sap-mock-scenario": self.scenario}
+        return super().request(method, url, *args, **kwargs)
+
+
+class LockedAnswerSession(requests.Session):
+    """Sends every request to mock-sap, but rewrites the answer to the first ``$batch`` so
+    that its changeset number ``changeset`` (from 1) reads as SAP's 423 "locked" - a
+    per-record transient failure, which mock-sap cannot inject inside a batch."""
+
+    LOCKED = (b"HTTP/1.1 423 Locked\r\nContent-Type: application/json\r\n\r\n"
+              b'{"error":{"code":"/IWBEP/CX_MGW_BUSI_EXCEPTION","message":'
+              b'{"lang":"en","value":"Partner is locked by user OTHER"}}}\r\n')
+
+    def __init__(self, changeset: int) -> None:
+        super().__init__()
+        self.changeset = changeset
+        self.rewritten = False
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        response = super().request(method, url, *args, **kwargs)
+        if method == "POST" and "$batch" in str(url) and not self.rewritten:
+            self.rewritten = True
+            response._content = self._lock(response)
+        return response
+
+    def _lock(self, response: requests.Response) -> bytes:
+        boundary = response.headers["Content-Type"].split("boundary=", 1)[1].encode()
+        parts = response.content.split(b"--" + boundary)
+        head = b"\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        parts[self.changeset] = head + self.LOCKED
+        return (b"--" + boundary).join(parts)
+
+
+class ServerPagingSession(requests.Session):
+    """Plays real S/4HANA's server-driven paging over mock-sap's real answers: a collection
+    longer than ``cap`` is cut there and the rest linked with ``d.__next`` (a ``$skiptoken``
+    link this session answers itself from what mock-sap returned - mock-sap never pages)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.pending: dict[str, list[Any]] = {}
+        self.links_followed = 0
+        self.issued = 0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        text = str(url)
+        if "$skiptoken=" in text:
+            token = text.split("$skiptoken=", 1)[1].split("&", maxsplit=1)[0]
+            self.links_followed += 1
+            return self._page(text, self.pending.pop(token))
+        response = super().request(method, url, *args, **kwargs)
+        if method != "GET" or "$metadata" in text or "$select" not in text:
+            return response
+        return self._page(text, response.json()["d"]["results"])
+
+    def _page(self, url: str, rows: list[Any]) -> requests.Response:
+        body: dict[str, Any] = {"results": rows[: self.cap]}
+        if len(rows) > self.cap:
+            self.issued += 1
+            token = str(self.issued)
+            self.pending[token] = rows[self.cap :]
+            body["__next"] = url.split("?", 1)[0] + f"?$skiptoken={token}"
+        answer = requests.Response()
+        answer.status_code = 200
+        answer.headers["Content-Type"] = "application/json"
+        answer._content = json.dumps({"d": body}).encode()
+        answer.url = url
+        return answer
+
+
+def add_fault(server: ChildServer, **rule: Any) -> None:
+    """A mock-sap fault rule (regex ``match`` on the path, ``method``, ``status`` or
+    ``scenario``, ``count``)."""
+    requests.post(f"{server.url}/_mock/faults", json=rule, timeout=10).raise_for_status()
