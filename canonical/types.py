@@ -27,7 +27,9 @@ def _plain_decimal(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-ExactDecimal = Annotated[Decimal, PlainSerializer(_plain_decimal, return_type=str, when_used="json")]
+ExactDecimal = Annotated[
+    Decimal, PlainSerializer(_plain_decimal, return_type=str, when_used="json")
+]
 
 CurrencyCode = Annotated[
     str,

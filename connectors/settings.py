@@ -34,7 +34,8 @@ def config_path() -> Path:
 
 
 def work_dir() -> Path:
-    """Where erpsync keeps local files (state, sandbox addresses): ``ERPSYNC_HOME`` or ./.erpsync."""
+    """Where erpsync keeps local files (state, sandbox addresses): ``ERPSYNC_HOME``, else
+    ./.erpsync."""
     return Path(os.environ.get("ERPSYNC_HOME", ".erpsync"))
 
 

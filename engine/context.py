@@ -33,10 +33,10 @@ class RunContext:
         return self.mapping.sync
 
     def obj(self, system: str) -> str:
-        return self.mapping.systems[system].object  # type: ignore[index]
+        return self.mapping.systems[system].object
 
     def key_field(self, system: str) -> str:
-        return self.mapping.systems[system].key  # type: ignore[index]
+        return self.mapping.systems[system].key
 
     def writable(self, system: str, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         """Drop fields the system will not accept on this operation (per its describe)."""

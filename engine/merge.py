@@ -68,11 +68,11 @@ def merge(mapping: SyncMapping, a: Side, b: Side, base: Values | None) -> MergeR
                     f"{name} is owned by {owner.system}; the change in {other.system} is "
                     f"replaced by {owner.system}'s value"))
             continue
-        result.values[name] = _unowned(mapping, name, a, b, base, result)
+        result.values[name] = _unowned(mapping, name, a, b, base=base, result=result)
     return result
 
 
-def _unowned(mapping: SyncMapping, name: str, a: Side, b: Side, base: Values | None,
+def _unowned(mapping: SyncMapping, name: str, a: Side, b: Side, *, base: Values | None,
              result: MergeResult) -> Any:
     va, vb = a.values[name], b.values[name]
     if va == vb:

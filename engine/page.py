@@ -1,4 +1,4 @@
-"""One page of changes from one system, carried through DESIGN §2 steps 2–8.
+"""One page of changes from one system, carried through DESIGN §2 steps 2 to 8.
 
 The page's records are mapped to canonical values, identified through the cross-reference
 table (then by the mapping's match fields), stripped of our own writes coming back (echoes),
@@ -11,7 +11,7 @@ and finally checkpointed in one transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,8 +125,9 @@ class PageProcessor:
         by_key = {i.known[self.target].key: i for i in items
                   if self.target in i.known and not i.known[self.target].deleted}
         for record in self._read_by(self.ctx.key_field(self.target), list(by_key)):
-            item = by_key.get(record.key) or _by_alpha(by_key, record.key)
-            if item is not None:
+            found = by_key.get(record.key) or _by_alpha(by_key, record.key)
+            if found is not None:
+                item = found
                 self._attach(item, record)
         for name in self.ctx.mapping.match:
             self._match_on(name, [i for i in items if i.counterpart is None
@@ -150,9 +151,9 @@ class PageProcessor:
                 values = converter.to_canonical(self.target, record.fields)
             except RecordRejected:
                 continue
-            item = wanted.get(values.get(name))
-            if item is not None and item.counterpart is None:
-                self._attach(item, record, values)
+            match = wanted.get(values.get(name))
+            if match is not None and match.counterpart is None:
+                self._attach(match, record, values)
 
     def _link_matched_ids(self, items: list[Item]) -> None:
         """A counterpart found by match may already belong to a canonical record."""
@@ -209,9 +210,9 @@ class PageProcessor:
         present = {k: v for k, v in item.values.items() if v is not None}
         fields = self.ctx.writable(self.target, self.ctx.converter.to_system(
             self.target, present, only=self._fields(self.target)), creating=True)
-        fields = {**self.ctx.mapping.systems[self.target].create_defaults,  # type: ignore[index]
+        fields = {**self.ctx.mapping.systems[self.target].create_defaults,
                   **fields}
-        upsert = self.ctx.mapping.systems[self.target].upsert_field  # type: ignore[index]
+        upsert = self.ctx.mapping.systems[self.target].upsert_field
         item.target_write = TargetRecord(
             ref=item.cid or "", fields=fields,
             upsert_field=upsert if upsert and fields.get(upsert) is not None else None)
@@ -243,7 +244,7 @@ class PageProcessor:
         item.operation = "deactivate"
 
     def _delta(self, item: Item, system: str, record: SourceRecord,
-               current: Values) -> TargetRecord | None:
+               current: Mapping[str, Any]) -> TargetRecord | None:
         assert item.merged is not None
         changed = [n for n in self._fields(system) if item.merged.get(n) != current.get(n)]
         fields = self.ctx.writable(system, self.ctx.converter.to_system(

@@ -20,5 +20,6 @@ def redact(payload: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, Mapping):
             result[key] = redact(value)
         else:
-            result[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+            plain = isinstance(value, str | int | float | bool | None)
+            result[key] = value if plain else str(value)
     return result

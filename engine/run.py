@@ -80,7 +80,7 @@ class SyncRun:
         floor: _Floor | None = None
         size = self.ctx.mapping.page_size
         fields = self.ctx.converter.fields_of(source)
-        scope = self.ctx.mapping.systems[source]  # type: ignore[index]
+        scope = self.ctx.mapping.systems[source]
         while True:
             records = connector.read_changes(self.ctx.obj(source), since, fields)
             page = _take(records, floor, size, scope.includes)

@@ -17,6 +17,9 @@ from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
 from flows.mappings_dir import mappings_dir
 
+# This machine may have no route to the internet: no telemetry from a temporary Prefect server.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 app = typer.Typer(help="Keep ERP and CRM systems in agreement.", no_args_is_help=True)
 mappings_app = typer.Typer(help="Check the YAML mappings admins edit.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local stand-in systems.", no_args_is_help=True)
@@ -29,9 +32,11 @@ out = Console()
 err = Console(stderr=True)
 
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else.")]
+
+
 @app.command()
-def run(sync: str, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON "
-                                                          "object, nothing else.")] = False) -> None:
+def run(sync: str, as_json: JsonFlag = False) -> None:
     """Run one sync now, both ways, as a Prefect flow."""
     report = _run_flow(sync)
     if as_json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from typing import cast
 
 from connectors.settings import SANDBOX_PREFIX, config_path, sandbox_addresses_path
 
@@ -29,10 +30,12 @@ def _prefect_block(system: str, setting: str) -> str | None:
     from prefect.blocks.system import Secret
 
     try:
-        block = Secret.load(f"erpsync-{system}-{setting.replace('_', '-')}")
+        # Block.load is sync-compatible: called from sync code it returns the block itself.
+        block = cast("Secret[str]", Secret.load(f"erpsync-{system}-{setting.replace('_', '-')}"))
     except (ValueError, RuntimeError):
         return None
-    return str(block.get())
+    value = block.get()
+    return value if isinstance(value, str) else None
 
 
 def _sandbox_default(system: str, setting: str) -> str | None:

@@ -8,6 +8,7 @@ This module knows nothing about the product: it only starts servers and writes a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -86,10 +87,8 @@ def down() -> None:
         return
     data = json.loads(path.read_text(encoding="utf-8"))
     for pid in dict(data.get("pids", {})).values():
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(int(pid), signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
     path.unlink()
 
 

@@ -40,7 +40,7 @@ class Converter:
         """The system's field names this mapping reads (for ``$select`` / SOQL): mapped
         fields and those its filter tests."""
         fields = [side.field for side in self._sides[system].values()]
-        obj = self.mapping.systems[system]  # type: ignore[index]
+        obj = self.mapping.systems[system]
         return fields + [c.field for c in obj.filter if c.field not in fields]
 
     def canonical_fields(self, system: str) -> list[str]:
@@ -58,7 +58,8 @@ class Converter:
         try:
             model = self.entity.model_validate(unflatten(flat))
         except ValidationError as exc:
-            raise RecordRejected(_explain(exc), code="CANONICAL_VALIDATION", system=system) from None
+            raise RecordRejected(_explain(exc), code="CANONICAL_VALIDATION",
+                                 system=system) from None
         dumped = flatten(model.model_dump(mode="json", exclude_none=False))
         return {name: dumped.get(name) for name in self._sides[system]}
 

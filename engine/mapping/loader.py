@@ -40,7 +40,8 @@ def load_mapping(path: Path | str) -> LoadedMapping:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise MappingError([MappingIssue(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+        issue = MappingIssue(str(path), 1, 1, f"cannot read: {exc.strerror}")
+        raise MappingError([issue]) from None
     source = load_located(text, str(path))
     if not isinstance(source.data, dict):
         raise MappingError([source.issue((), "a mapping file must be a YAML mapping (key: value)")])
@@ -106,8 +107,9 @@ def _field_issues(mapping: SyncMapping, source: LocatedYaml, name: str, rule: An
         issues.append(source.issue(at, f"field {name!r} must be mapped on both systems "
                                        f"({' and '.join(mapping.systems)}) to be synced"))
     if rule.owner and rule.owner not in mapping.systems:
+        allowed = ", ".join(mapping.systems)
         issues.append(source.issue((*at, "owner"), f"owner {rule.owner!r} is not a system of "
-                                                   f"this sync; allowed: {', '.join(mapping.systems)}"))
+                                                   f"this sync; allowed: {allowed}"))
     return issues
 
 

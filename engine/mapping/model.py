@@ -51,7 +51,7 @@ class Condition(Strict):
         if self.op == "not_empty":
             return value not in (None, "")
         if self.op == "in":
-            return value in (self.value or ())
+            return isinstance(self.value, tuple) and value in self.value
         return (value == self.value) == (self.op == "eq")
 
 
@@ -74,7 +74,7 @@ class SystemObject(Strict):
         "(a category or grouping the system requires).",
     )
 
-    def includes(self, fields: Mapping[str, object]) -> bool:
+    def includes(self, fields: Mapping[str, Any]) -> bool:
         return all(condition.holds(fields.get(condition.field)) for condition in self.filter)
 
 
@@ -161,7 +161,7 @@ class SyncMapping(Strict):
     version: Literal[1]
     sync: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Name used by `erpsync run`.")
     entity: str = Field(description="Canonical entity, e.g. customer.")
-    systems: dict[SystemName, SystemObject] = Field(min_length=2, max_length=2)
+    systems: dict[str, SystemObject] = Field(min_length=2, max_length=2)
     match: tuple[str, ...] = Field(
         default=(),
         description="Canonical fields that identify a record seen for the first time on the "
@@ -175,6 +175,14 @@ class SyncMapping(Strict):
         description="A record deleted on one side: block it on the other, or do nothing.",
     )
     page_size: int = Field(default=500, ge=1, le=10000, description="Records per page.")
+
+    @field_validator("systems")
+    @classmethod
+    def _known_systems(cls, value: dict[str, SystemObject]) -> dict[str, SystemObject]:
+        unknown = sorted(set(value) - set(SYSTEM_NAMES))
+        if unknown:
+            raise ValueError(f"unknown system(s) {unknown}; allowed: {', '.join(SYSTEM_NAMES)}")
+        return value
 
     @property
     def system_names(self) -> tuple[str, str]:

@@ -25,10 +25,10 @@ def check_against_schemas(loaded: LoadedMapping, schemas: Mapping[str, ObjectSch
 
 def _system_issues(loaded: LoadedMapping, system: str, schema: ObjectSchema) -> list[MappingIssue]:
     mapping, source = loaded.mapping, loaded.source
-    obj = mapping.systems[system]  # type: ignore[index]
+    obj = mapping.systems[system]
     issues: list[MappingIssue] = []
 
-    def missing(path: tuple[str, ...], name: str) -> None:
+    def missing(path: tuple[str | int, ...], name: str) -> None:
         near = ", ".join(sorted(n for n in schema.fields if n.lower()[:4] == name.lower()[:4]))
         hint = f"; similar: {near}" if near else ""
         issues.append(source.issue(path, f"{system} {schema.name} has no field {name!r}{hint}"))

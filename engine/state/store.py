@@ -164,7 +164,7 @@ class StateStore:
                     broken.append(int(data["id"]))
                 prev, count = data["hash"], count + 1
             head = conn.execute(select(t.audit_head)).first()
-        if head is not None and (head.last_hash != prev or head.count != count):
+        if head is not None and (head.last_hash != prev or head._mapping["count"] != count):
             broken.append(-1)  # rows removed from the end: the head no longer matches
         return broken
 
@@ -236,7 +236,7 @@ def _append_audit(conn: Connection, commit: PageCommit, now: datetime) -> None:
         return
     head = conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)
                         .with_for_update()).first()
-    prev, count = (head.last_hash, head.count) if head else (GENESIS, 0)
+    prev, count = (head.last_hash, int(head._mapping["count"])) if head else (GENESIS, 0)
     for entry in commit.audit:
         row = _audit_row(commit, entry, now)
         row["prev_hash"] = prev

@@ -27,7 +27,7 @@ def _postgres_store() -> StateStore:
         with store.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS erpsync_test CASCADE"))
             conn.execute(text("CREATE SCHEMA erpsync_test"))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it means: not available
+    except Exception as exc:  # any failure to reach it means: not available
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
     store.engine.dispose()
     return StateStore(POSTGRES_URL + "?options=-csearch_path%3Derpsync_test")
@@ -73,7 +73,7 @@ def test_checkpoint_writes_everything_and_cursor_is_aware(store: StateStore) -> 
 def test_failed_checkpoint_leaves_nothing(store: StateStore) -> None:
     bad = commit(2)
     bad.xrefs.append(XrefRow("c3", "sap", "0000000002", "x" * 64))  # same key: unique violated
-    with pytest.raises(Exception, match="(?i)unique|integrity"):
+    with pytest.raises(Exception, match=r"(?i)unique|integrity"):
         store.checkpoint(bad)
     assert store.ids_for_keys("customers", "sap", ["0000000002"]) == {}
     assert store.audit_trail("customers") == []
