@@ -76,7 +76,9 @@ class SyncRun:
         connector = self.ctx.connectors[source]
         since = self.store.cursor(self.ctx.sync, source)
         if since is not None:
-            since = Cursor(since.modified_at - _lookback(connector), since.key)
+            # Once per run: back by the connector's lookback, and without the key, so that
+            # every record of that earlier instant is read again (echoes are dropped cheaply).
+            since = Cursor(since.modified_at - _lookback(connector), "")
         floor: _Floor | None = None
         size = self.ctx.mapping.page_size
         fields = self.ctx.converter.fields_of(source)
@@ -88,10 +90,9 @@ class SyncRun:
                 return
             yield page
             last = page[-1]
-            keys = {r.key for r in page if r.modified_at == last.modified_at}
-            if floor is not None and floor.modified_at == last.modified_at:
-                keys |= floor.keys
-            floor = _Floor(last.modified_at, keys)
+            # The next read starts at (stamp, key) of the last record, inclusively: that one
+            # record comes back and is skipped; nothing after it can be missed.
+            floor = _Floor(last.modified_at, {last.key})
             since = Cursor(last.modified_at, last.key)
             if len(page) < size:
                 return

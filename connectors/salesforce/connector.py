@@ -44,6 +44,7 @@ class SalesforceConnector:
     def __init__(self, settings: SalesforceSettings, counter: CallCounter | None = None) -> None:
         self.settings = settings
         self.counter = counter if counter is not None else CallCounter()
+        self.lookback = timedelta(seconds=settings.lookback_seconds)
         self._client = SalesforceClient(settings, self.counter)
         self._schemas: dict[str, ObjectSchema] = {}
 
@@ -85,22 +86,21 @@ class SalesforceConnector:
     def read_changes(
         self, obj: str, since: Cursor | None, fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
-        """Rows of ``obj`` stamped at or after ``since`` minus the lookback, deletes included,
-        in ``(SystemModstamp, Id)`` order, one page at a time."""
+        """Rows of ``obj`` at or after ``since`` in ``(SystemModstamp, Id)`` order (keyset:
+        a cursor with a key skips the rows before it at the same stamp), deletes included,
+        one page at a time. The lookback is the caller's to apply, once per run
+        (``self.lookback``): applied here it would re-read the window on every page."""
         query = self._query(obj, fields).order_by("SystemModstamp", "Id")
-        if since is not None:
-            cutoff = since.modified_at - timedelta(seconds=self.settings.lookback_seconds)
-            query = query.where("SystemModstamp", ">=", cutoff)
-        seen: set[str] = set()
+        if since is not None and since.key:
+            query = query.at_or_after("SystemModstamp", "Id", since.modified_at, since.key)
+        elif since is not None:
+            query = query.where("SystemModstamp", ">=", since.modified_at)
         pages = self._client.query_pages(
             query.build(), include_deleted=True, context=f"queryAll {obj}"
         )
         for page in pages:
             for row in page:
-                record = source_record(obj, row)
-                if record.key not in seen:
-                    seen.add(record.key)
-                    yield record
+                yield source_record(obj, row)
 
     def read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]

@@ -105,13 +105,29 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class AtOrAfter:
+    """Keyset position: rows sorting at or after ``(stamp, key)`` under
+    ``ORDER BY <stamp_field>, <key_field>`` (inclusive, so the row at the cursor comes back
+    and a caller can tell that nothing between was missed)."""
+
+    stamp_field: str
+    key_field: str
+    stamp_sql: str
+    key_sql: str
+
+    def render(self) -> str:
+        return (f"({self.stamp_field} > {self.stamp_sql} OR ({self.stamp_field} = "
+                f"{self.stamp_sql} AND {self.key_field} >= {self.key_sql}))")
+
+
+@dataclass(frozen=True)
 class SoqlQuery:
     """An immutable ``SELECT ... FROM ... [WHERE a AND b] [ORDER BY ...] [LIMIT n]``."""
 
     obj: str
     allowed: frozenset[str]
     fields: tuple[str, ...] = ()
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Condition | AtOrAfter, ...] = ()
     ordering: tuple[str, ...] = ()
     max_rows: int | None = None
 
@@ -131,6 +147,12 @@ class SoqlQuery:
         if operator not in _OPERATORS:
             raise ValueError(f"unsupported SOQL operator {operator!r}")
         condition = Condition(checked_name(name, self.allowed), operator, literal(value))
+        return replace(self, conditions=(*self.conditions, condition))
+
+    def at_or_after(self, stamp_field: str, key_field: str, stamp: object,
+                    key: str) -> SoqlQuery:
+        condition = AtOrAfter(checked_name(stamp_field, self.allowed),
+                              checked_name(key_field, self.allowed), literal(stamp), literal(key))
         return replace(self, conditions=(*self.conditions, condition))
 
     def where_in(self, name: str, values: Sequence[object]) -> SoqlQuery:

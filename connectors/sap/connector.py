@@ -80,6 +80,7 @@ class SapODataConnector:
     ) -> None:
         self.settings = settings
         self.counter = counter or CallCounter()
+        self.lookback = timedelta(seconds=settings.lookback_seconds)
         self._client = ODataClient(settings, self.counter, session=session, retry=retry)
         self._models: dict[str, ServiceModel] = {}
 
@@ -134,8 +135,10 @@ class SapODataConnector:
     def read_changes(
         self, obj: str, since: Cursor | None, fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
-        """Records changed at or after ``since`` (minus ``lookback_seconds``), ordered by
-        ``(change field, key)``, one page in memory at a time. Fields are checked now."""
+        """Records at or after ``since`` under ``(change field, key)`` order (keyset: a cursor
+        with a key skips the rows before it at the same stamp), one page in memory at a time.
+        Fields are checked now. The lookback (``self.lookback``) is the caller's to apply once
+        per run; applied here it would re-read the window on every page."""
         entity = self._entity(obj)
         change = self.settings.change_field
         if change not in entity.type.properties:
@@ -147,9 +150,12 @@ class SapODataConnector:
         plan = plan_read(entity, fields, change_field=change, deleted_field=deleted)
         builder = _builder(entity)
         base = None
-        if since is not None:
-            lower = since.modified_at - timedelta(seconds=self.settings.lookback_seconds)
-            base = builder.ge(change, lower)
+        if since is not None and since.key and len(entity.type.keys) == 1:
+            (key,) = entity.type.keys
+            base = builder.gt(change, since.modified_at) | (
+                builder.eq(change, since.modified_at) & builder.ge(key, since.key))
+        elif since is not None:
+            base = builder.ge(change, since.modified_at)
         return self._keyset(plan, builder, base, (change, *entity.type.keys))
 
     def read_by(

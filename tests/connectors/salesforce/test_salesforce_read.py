@@ -41,32 +41,41 @@ def test_full_read_returns_every_record_as_source_records(
     assert T0_DT <= record.modified_at < T0_DT + timedelta(seconds=5)
 
 
-def test_incremental_read_is_inclusive_and_looks_back(
+def test_incremental_read_is_keyset_inclusive(
     sandbox: SandboxControl, connector: SalesforceConnector
 ) -> None:
     seed_at(sandbox, T0_DT, [{"Name": "old"}])
     seed_at(sandbox, T0_DT + timedelta(minutes=10), [{"Name": "just before"}])
-    seed_at(sandbox, T0_DT + timedelta(minutes=10, seconds=30), [{"Name": "at cursor"}])
+    seed_at(sandbox, T0_DT + timedelta(minutes=10, seconds=30),
+            [{"Name": "at cursor a"}, {"Name": "at cursor b"}])
     seed_at(sandbox, T0_DT + timedelta(minutes=20), [{"Name": "new"}])
-    everything = {
-        str(r.fields["Name"]): r for r in connector.read_changes("Account", None, ["Name"])
-    }
-    at_cursor = everything["at cursor"]
+    everything = list(connector.read_changes("Account", None, ["Name"]))
+    first, second = (r for r in everything if str(r.fields["Name"]).startswith("at cursor"))
 
-    since = Cursor(at_cursor.modified_at, at_cursor.key)
-    changed = list(connector.read_changes("Account", since, ["Name"]))
-    # inclusive (>=) and 60 s of lookback: the record 30 s before the cursor comes again
-    assert names(changed) == ["just before", "at cursor", "new"]
+    # From (stamp, key): that row again, later rows at the same stamp, then later stamps.
+    changed = list(connector.read_changes("Account", Cursor(first.modified_at, first.key),
+                                          ["Name"]))
+    assert [r.key for r in changed[:2]] == [first.key, second.key]
+    assert names(changed)[2:] == ["new"]
+    # From (stamp, second key): the rows before it at the same stamp are skipped.
+    after = list(connector.read_changes("Account", Cursor(second.modified_at, second.key),
+                                        ["Name"]))
+    assert [r.key for r in after][:1] == [second.key] and names(after)[1:] == ["new"]
 
 
-def test_lookback_is_a_setting(sandbox: SandboxControl, connector: SalesforceConnector) -> None:
+def test_lookback_is_exposed_for_the_engine_not_applied_per_read(
+        sandbox: SandboxControl, connector: SalesforceConnector) -> None:
+    """The engine moves the first cursor of a run back by ``lookback``; the connector must not
+    re-apply it on every page (a burst of same-stamp rows would be re-read per page)."""
     seed_at(sandbox, T0_DT, [{"Name": "a"}])
     seed_at(sandbox, T0_DT + timedelta(seconds=30), [{"Name": "b"}])
+    assert connector.lookback == timedelta(seconds=60)
     settings = make_settings(sandbox.url, sandbox.ca_bundle, lookback_seconds=0)
     with SalesforceConnector(settings) as strict:
-        since = Cursor(T0_DT + timedelta(seconds=30), "")
-        assert names(list(strict.read_changes("Account", since, ["Name"]))) == ["b"]
+        assert strict.lookback == timedelta(0)
     since = Cursor(T0_DT + timedelta(seconds=30), "")
+    assert names(list(connector.read_changes("Account", since, ["Name"]))) == ["b"]
+    since = Cursor(T0_DT + timedelta(seconds=30) - connector.lookback, "")
     assert names(list(connector.read_changes("Account", since, ["Name"]))) == ["a", "b"]
 
 
