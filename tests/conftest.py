@@ -36,8 +36,14 @@ class Sandboxes:
         return _call(self.sap.url + path, method, body)
 
     def reset(self) -> None:
+        """Seed data again, and both clocks at the same instant (a test may have moved one)."""
         self.sap_call("POST", "/_mock/reset", {})
         self.sf_call("POST", "/_sandbox/reset", {"demo_data": True})
+        self.align_clocks()
+
+    def align_clocks(self) -> None:
+        sap_now = self.sap_call("GET", "/_mock/state")["clock"]["now"]
+        self.sf_call("POST", "/_sandbox/clock", {"to": sap_now})
 
     def sap_requests(self) -> list[dict[str, Any]]:
         return list(self.sap_call("GET", "/_mock/requests?limit=100000")["results"])

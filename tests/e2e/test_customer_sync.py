@@ -126,3 +126,44 @@ def test_bad_record_goes_to_dead_letters_and_the_rest_go_on(sap: SapUser,
     assert "NZ" in letter["message"]
     assert "Kiwi Imports Ltd" not in {p["BusinessPartnerFullName"] for p in sap.partners()}
     assert report.systems["sap"].created >= 5, "the other new accounts still reached SAP"
+
+
+def edit_city_in_sap(sap: SapUser, number: str, city: str) -> None:
+    """An SAP user changes the address and saves the partner (which stamps its change date;
+    mock-sap does not stamp it for an address change alone)."""
+    sap.update_address(number, CityName=city)
+    sap.update(number, SearchTerm1=city.upper()[:20])
+
+
+def test_conflict_newest_change_wins_and_is_audited(
+        erpsync_env: Sandboxes, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers()
+    edit_city_in_sap(sap, "1000006", "Munich")
+    erpsync_env.sf_call("POST", "/_sandbox/clock", {"advance_seconds": 600})
+    account = SalesforceUser(erpsync_env).account_by_number("1000006")
+    SalesforceUser(erpsync_env).update(account["Id"], BillingCity="Hamburg")
+
+    report = run_customers()
+
+    assert report.conflicts == 1
+    assert sap.partner("1000006")["to_BusinessPartnerAddress"]["results"][0]["CityName"] == \
+        "Hamburg"
+    assert sf.account_by_number("1000006")["BillingCity"] == "Hamburg"
+    (decision,) = [r for r in StateStore().audit_trail("customers", account["Id"])
+                   if r["operation"] == "conflict"]
+    assert decision["system"] == "salesforce" and "newest change wins" in decision["reason"]
+
+
+def test_conflict_within_clock_skew_goes_to_the_tie_breaker(
+        erpsync_env: Sandboxes, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers()
+    account = sf.account_by_number("1000007")
+    sf.update(account["Id"], BillingCity="Campinas")
+    edit_city_in_sap(sap, "1000007", "Santos")
+
+    report = run_customers()
+
+    assert report.conflicts == 1
+    assert sf.account_by_number("1000007")["BillingCity"] == "Santos", "tie_breaker: sap"
+    assert sap.partner("1000007")["to_BusinessPartnerAddress"]["results"][0]["CityName"] == \
+        "Santos"
