@@ -124,11 +124,12 @@ class PageProcessor:
     def _find_counterparts(self, items: list[Item]) -> None:
         by_key = {i.known[self.target].key: i for i in items
                   if self.target in i.known and not i.known[self.target].deleted}
+        # SAP may answer '1000001' for '0001000001' (ALPHA conversion): match ignoring zeros.
+        by_alpha = {key.lstrip("0"): item for key, item in by_key.items()}
         for record in self._read_by(self.ctx.key_field(self.target), list(by_key)):
-            found = by_key.get(record.key) or _by_alpha(by_key, record.key)
+            found = by_key.get(record.key) or by_alpha.get(record.key.lstrip("0"))
             if found is not None:
-                item = found
-                self._attach(item, record)
+                self._attach(found, record)
         for name in self.ctx.mapping.match:
             self._match_on(name, [i for i in items if i.counterpart is None
                                   and self.target not in i.known and i.values is not None])
@@ -357,11 +358,3 @@ def _why(operation: str, source: str) -> str:
         "deactivate": f"deleted in {source}; deletes: deactivate blocks it here",
     }.get(operation, operation)
 
-
-def _by_alpha(by_key: dict[str, Item], key: str) -> Item | None:
-    """SAP may answer '1000001' for '0001000001' (ALPHA conversion): match ignoring zeros."""
-    stripped = key.lstrip("0")
-    for known, item in by_key.items():
-        if known.lstrip("0") == stripped:
-            return item
-    return None

@@ -10,8 +10,8 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from connectors.base import Connector, Cursor, SourceRecord
 from connectors.errors import SyncError
@@ -29,12 +29,18 @@ class SyncLocked(SyncError):
     """Another run of the same sync is writing; two must never write at once."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Floor:
-    """Within one run, records at or before this point were already paged."""
+    """The last record of the previous page: the next read starts there, inclusively, and
+    returns it once more, along with nothing earlier."""
 
-    modified_at: object
-    keys: set[str] = field(default_factory=set)
+    modified_at: datetime
+    key: str
+
+    def covers(self, record: SourceRecord) -> bool:
+        """True for that last record itself and anything stamped before it."""
+        return record.modified_at < self.modified_at or (
+            record.modified_at == self.modified_at and record.key == self.key)
 
 
 class SyncRun:
@@ -92,7 +98,7 @@ class SyncRun:
             last = page[-1]
             # The next read starts at (stamp, key) of the last record, inclusively: that one
             # record comes back and is skipped; nothing after it can be missed.
-            floor = _Floor(last.modified_at, {last.key})
+            floor = _Floor(last.modified_at, last.key)
             since = Cursor(last.modified_at, last.key)
             if len(page) < size:
                 return
@@ -143,9 +149,7 @@ def _take(records: Iterator[SourceRecord], floor: _Floor | None, size: int,
     page: list[SourceRecord] = []
     try:
         for record in records:
-            if floor is not None and (record.modified_at < floor.modified_at  # type: ignore[operator]
-                                      or (record.modified_at == floor.modified_at
-                                          and record.key in floor.keys)):
+            if floor is not None and floor.covers(record):
                 continue
             if not record.deleted and not includes(record.fields):
                 continue

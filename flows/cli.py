@@ -15,10 +15,13 @@ from rich.table import Table
 from connectors.errors import ConfigError, SyncError
 from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
-from flows.mappings_dir import mappings_dir
+from flows.mappings_dir import mapping_path, mappings_dir
 
 # This machine may have no route to the internet: no telemetry from a temporary Prefect server.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Without PREFECT_API_URL a run starts a temporary server; its first start migrates a database,
+# which takes longer than Prefect's 20 s default on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(help="Keep ERP and CRM systems in agreement.", no_args_is_help=True)
 mappings_app = typer.Typer(help="Check the YAML mappings admins edit.", no_args_is_help=True)
@@ -144,6 +147,7 @@ def _run_flow(sync: str) -> dict[str, Any]:
     from flows.sync_flow import sync as sync_flow
 
     try:
+        load_mapping(mapping_path(sync))  # a bad mapping stops here, before Prefect starts
         result: dict[str, Any] = sync_flow(sync)
     except MappingError as exc:
         for issue in exc.issues:

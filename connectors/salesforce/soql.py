@@ -7,8 +7,12 @@ its SOQL literal per the SOQL and SOSL Reference -
   control characters written as their escape sequences ("Quoted String Escape Sequences",
   https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_quotedstringescapes.htm;
   "Reserved Characters", .../sforce_api_calls_soql_select_reservedcharacters.htm);
-* dateTime values are unquoted UTC ``YYYY-MM-DDThh:mm:ssZ`` and dates ``YYYY-MM-DD``
-  ("Date Formats and Date Literals"); booleans ``true``/``false``; ``null``.
+* dateTime values are unquoted UTC ``YYYY-MM-DDThh:mm:ss.sssZ`` and dates ``YYYY-MM-DD``
+  ("Date Formats and Date Literals"); booleans ``true``/``false``; ``null``. The reference shows
+  whole seconds only, but orgs accept a fraction (a real query with ``.299852-06:00`` ran, in
+  https://bitbucket.org/RoseSilverSoftware/illuminatedcloud/issues/2283); the milliseconds
+  matter, because SystemModstamp carries them and a keyset cursor cut to the second would
+  re-read, or skip, the rows of that second.
 
 Field and object names are checked against what ``describe`` said exists (``allowed``); a name
 that is not there is a ``ConfigError`` (the mapping or the org drifted), never a query.
@@ -70,10 +74,12 @@ def _number(value: object) -> str:
 
 
 def format_datetime(value: datetime) -> str:
-    """Aware datetime -> ``2026-10-01T08:00:00Z`` (seconds; SOQL dateTime has no fraction)."""
+    """Aware datetime -> ``2026-10-01T08:00:00.125Z``: milliseconds, Salesforce's precision
+    (a finer fraction is cut, never rounded up past the stamp it came from)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("SOQL dateTime literals need an aware datetime")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def valid_name(name: str, what: str = "field") -> str:

@@ -88,7 +88,7 @@ def test_broken_mapping_stops_with_file_and_line(tmp_path: Path, erpsync_env: Sa
     env["ERPSYNC_MAPPINGS"] = str(tmp_path)
     erpsync_env.clear_logs()
     run = erpsync("run", "customers", env=env)
-    assert run.returncode == 2 and "unknown key 'ownr'" in run.stderr
+    assert run.returncode == 2 and "unknown key 'ownr'" in run.stderr, run.stderr
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == [], \
         "a bad mapping stops before any write"
 

@@ -52,10 +52,10 @@ def test_an_injection_attempt_stays_inside_the_literal() -> None:
         (Decimal("12.50"), "12.50"),
         (1e-7, "0.0000001"),
         (date(2026, 10, 1), "2026-10-01"),
-        (datetime(2026, 10, 1, 8, 0, tzinfo=UTC), "2026-10-01T08:00:00Z"),
+        (datetime(2026, 10, 1, 8, 0, tzinfo=UTC), "2026-10-01T08:00:00.000Z"),
         (
-            datetime(2026, 10, 1, 10, 0, 0, 999_000, tzinfo=timezone(timedelta(hours=2))),
-            "2026-10-01T08:00:00Z",
+            datetime(2026, 10, 1, 10, 0, 0, 999_999, tzinfo=timezone(timedelta(hours=2))),
+            "2026-10-01T08:00:00.999Z",
         ),
     ],
 )
@@ -85,7 +85,7 @@ def test_full_query_shape() -> None:
     )
     assert soql == (
         "SELECT Id, SystemModstamp, IsDeleted, Name FROM Account "
-        "WHERE SystemModstamp >= 2026-10-01T08:00:00Z ORDER BY SystemModstamp, Id LIMIT 10"
+        "WHERE SystemModstamp >= 2026-10-01T08:00:00.000Z ORDER BY SystemModstamp, Id LIMIT 10"
     )
 
 
