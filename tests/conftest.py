@@ -4,7 +4,9 @@ processes on free loopback ports (mock-sap as published on PyPI; our Salesforce 
 from __future__ import annotations
 
 import json
+import os
 import ssl
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +17,10 @@ import pytest
 
 from sandbox import salesforce, sap
 from sandbox.process import ChildServer
+
+# Prefect keeps its database under PREFECT_HOME: a private one per test session, so that
+# temporary servers of parallel sessions (or a user's own ~/.prefect) never share a database.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="erpsync-test-prefect-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
