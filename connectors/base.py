@@ -141,3 +141,13 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release sessions and connections."""
+
+
+@runtime_checkable
+class ReportsDeleteWindow(Protocol):
+    """Optional: a connector whose system forgets deletes after a while (Salesforce empties
+    its recycle bin after 15 days) says whether change capture since ``since`` would still see
+    every delete. When it would not, the engine must reconcile full key sets instead."""
+
+    def deletes_complete_since(self, obj: str, since: datetime) -> bool:
+        """False when deletes before ``since`` may no longer be visible."""

@@ -6,7 +6,9 @@
     ├── ConfigError                stop the run: an admin must fix a mapping, credentials
     │                              or a schema that drifted; retrying cannot help
     ├── TransientError             retry with backoff (inside the connector, one layer only):
-    │                              timeouts, 5xx, 429/503, UNABLE_TO_LOCK_ROW, RFC comm errors
+    │   │                          timeouts, 5xx, 429/503, UNABLE_TO_LOCK_ROW, RFC comm errors
+    │   └── LimitExhausted         never retry: the system's API budget is spent; stop the run
+    │                              at the last checkpoint and resume at ``resume_at``
     ├── RecordRejected             dead-letter this one record and go on with the rest:
     │                              validation, DUPLICATE_VALUE, BAPI RETURN type E
     └── ConflictError              a person must decide (manual review queue)
@@ -16,6 +18,8 @@ vendor's error codes (see each connector's ``errors.py``), never by matching mes
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class SyncError(Exception):
@@ -50,6 +54,25 @@ class TransientError(SyncError):
     ) -> None:
         super().__init__(message, code=code, system=system)
         self.retry_after = retry_after
+
+
+class LimitExhausted(TransientError):
+    """The system's API allowance (or the share of it this product may use) is spent.
+
+    Retrying would only burn what is left of the allowance, so connectors raise it without
+    retrying and the engine stops the run at its last checkpoint: the next run resumes from
+    there. ``resume_at`` says when calls are expected to succeed again, when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        system: str = "",
+        resume_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message, code=code, system=system)
+        self.resume_at = resume_at
 
 
 class RecordRejected(SyncError):
