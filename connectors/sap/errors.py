@@ -9,8 +9,13 @@
     │   └── OutcomeUnknown the request left but no answer came: repeat only if idempotent
     ├── RecordRejected
     │   └── SapRejected    400, 404 and 409 on a record, with SAP's message and errordetails
-    │       └── PreconditionFailed  412: the record changed since it was read (ETag)
-    └── ConflictError      (not raised here)
+    └── ConflictError
+        └── SapConflict    the record changed in SAP since it was read; nothing was written:
+            │              the engine re-reads it and merges again, never overwrites blindly
+            ├── PreconditionFailed    412: the ETag we sent is stale
+            ├── PreconditionRequired  428, or an update we could not guard with an ETag
+            └── ChangedMeanwhile      no ETag in this service: the values we last read
+                                      differ from SAP's now (see ``guard.py``)
 
 The status decides first where it is unambiguous (a 412 is a stale ETag whatever code comes
 with it, a 423 a lock); otherwise SAP's error code (``/IWBEP/CX_MGW_TECH_EXCEPTION`` is a
@@ -33,7 +38,13 @@ from typing import Any, Literal
 import requests
 import urllib3.exceptions
 
-from connectors.errors import ConfigError, RecordRejected, SyncError, TransientError
+from connectors.errors import (
+    ConfigError,
+    ConflictError,
+    RecordRejected,
+    SyncError,
+    TransientError,
+)
 
 SYSTEM = "sap"
 Where = Literal["service", "record"]
@@ -49,8 +60,8 @@ class ErrorDetail:
     severity: str = ""
 
 
-class SapRejected(RecordRejected):
-    """SAP refused one record; ``details`` carries its per-field messages."""
+class _SapAnswer(SyncError):
+    """An error SAP answered for one record: its HTTP status and per-field messages."""
 
     def __init__(
         self,
@@ -66,8 +77,27 @@ class SapRejected(RecordRejected):
         self.details = details
 
 
-class PreconditionFailed(SapRejected):
-    """HTTP 412: the record changed in SAP after we read it; nothing was written."""
+class SapRejected(_SapAnswer, RecordRejected):
+    """SAP refused one record; ``details`` carries its per-field messages."""
+
+
+class SapConflict(_SapAnswer, ConflictError):
+    """The record changed in SAP after we read it and nothing was written: re-read, merge
+    again, then write with the new ETag. Never a reason to dead-letter the record."""
+
+
+class PreconditionFailed(SapConflict):
+    """HTTP 412: the ETag sent in ``If-Match`` is no longer the record's."""
+
+
+class PreconditionRequired(SapConflict):
+    """HTTP 428 (the service insists on ``If-Match``), or an update we had no ETag for and
+    no earlier values to compare with: sending it unguarded could overwrite blindly."""
+
+
+class ChangedMeanwhile(SapConflict):
+    """The service has no ETag for this entity, and a fresh read shows values that differ
+    from those the write was based on (``TargetRecord.current``)."""
 
 
 class OutcomeUnknown(TransientError):
@@ -92,8 +122,8 @@ class SapFault:
 # Statuses that mean the same thing whatever SAP code accompanies them.
 STATUS_FIRST: Mapping[int, type[SyncError]] = {
     401: ConfigError, 403: ConfigError, 405: ConfigError, 412: PreconditionFailed,
-    423: TransientError, 429: TransientError, 501: ConfigError, 502: TransientError,
-    503: TransientError, 504: TransientError,
+    423: TransientError, 428: PreconditionRequired, 429: TransientError, 501: ConfigError,
+    502: TransientError, 503: TransientError, 504: TransientError,
 }
 # SAP Gateway error codes (the ``error.code`` of the envelope), by meaning.
 CODE_CLASSES: Mapping[str, type[SyncError]] = {
@@ -105,8 +135,7 @@ CODE_CLASSES: Mapping[str, type[SyncError]] = {
 }
 # What the status family means when nothing above decided.
 STATUS_DEFAULTS: Mapping[int, type[SyncError]] = {
-    400: SapRejected, 404: SapRejected, 409: SapRejected, 428: SapRejected,
-    500: TransientError,
+    400: SapRejected, 404: SapRejected, 409: SapRejected, 500: TransientError,
 }
 # Codes we give to our own translations (SAP's code is kept where SAP sent one).
 OUR_CODES: Mapping[int, str] = {
@@ -142,7 +171,7 @@ def translate(
     cls = error_class(status, fault.code, where)
     code = OUR_CODES.get(status) or fault.code or f"HTTP_{status}"
     message = _message(fault, operation, user)
-    if issubclass(cls, SapRejected):
+    if issubclass(cls, _SapAnswer):
         return cls(message, code=code, status=status, details=fault.details)
     if issubclass(cls, TransientError):
         wait = retry_after(headers.get("Retry-After") or headers.get("retry-after"))

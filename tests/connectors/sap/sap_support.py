@@ -73,9 +73,10 @@ class ScenarioSession(requests.Session):
 
 
 class LockedAnswerSession(requests.Session):
-    """Sends every request to mock-sap, but rewrites the answer to the first ``$batch`` so
-    that its changeset number ``changeset`` (from 1) reads as SAP's 423 "locked" - a
-    per-record transient failure, which mock-sap cannot inject inside a batch."""
+    """Plays SAP refusing one changeset of the first ``$batch`` with 423 "locked" - a
+    per-record transient failure mock-sap cannot inject inside a batch: changeset number
+    ``changeset`` (from 1) is taken out of the request before it reaches mock-sap, and the
+    lock answer put in its place in mock-sap's real response."""
 
     LOCKED = (b"HTTP/1.1 423 Locked\r\nContent-Type: application/json\r\n\r\n"
               b'{"error":{"code":"/IWBEP/CX_MGW_BUSI_EXCEPTION","message":'
@@ -88,17 +89,22 @@ class LockedAnswerSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
                 **kwargs: Any) -> requests.Response:
+        if method != "POST" or "$batch" not in str(url) or self.rewritten:
+            return super().request(method, url, *args, **kwargs)
+        self.rewritten = True
+        boundary = kwargs["headers"]["Content-Type"].split("boundary=", 1)[1].encode()
+        parts = kwargs["data"].split(b"--" + boundary)
+        del parts[self.changeset]
+        kwargs["data"] = (b"--" + boundary).join(parts)
         response = super().request(method, url, *args, **kwargs)
-        if method == "POST" and "$batch" in str(url) and not self.rewritten:
-            self.rewritten = True
-            response._content = self._lock(response)
+        response._content = self._lock(response)
         return response
 
     def _lock(self, response: requests.Response) -> bytes:
         boundary = response.headers["Content-Type"].split("boundary=", 1)[1].encode()
         parts = response.content.split(b"--" + boundary)
         head = b"\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
-        parts[self.changeset] = head + self.LOCKED
+        parts.insert(self.changeset, head + self.LOCKED)
         return (b"--" + boundary).join(parts)
 
 
