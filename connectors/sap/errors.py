@@ -27,6 +27,7 @@ backend failure, not a bad record), and last the status family. The error envelo
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,8 +149,10 @@ def error_class(status: int, code: str, where: Where) -> type[SyncError]:
     """The class a fault translates to (see the module docstring for the order)."""
     if status in STATUS_FIRST:
         return STATUS_FIRST[status]
-    if status == 404 and where == "service":
-        return ConfigError  # an unknown service or entity set, not a missing record
+    if status in {400, 404} and where == "service":
+        # not about one record: an unknown service or entity set, or a query the service
+        # refuses (an option it does not support, a field it cannot filter on)
+        return ConfigError
     if code in CODE_CLASSES:
         return CODE_CLASSES[code]
     if status in STATUS_DEFAULTS:
@@ -170,7 +173,7 @@ def translate(
     fault = parse_fault(status, body)
     cls = error_class(status, fault.code, where)
     code = OUR_CODES.get(status) or fault.code or f"HTTP_{status}"
-    message = _message(fault, operation, user)
+    message = _message(fault, operation, user, bearer_error(headers))
     if issubclass(cls, _SapAnswer):
         return cls(message, code=code, status=status, details=fault.details)
     if issubclass(cls, TransientError):
@@ -179,14 +182,16 @@ def translate(
     return cls(message, code=code, system=SYSTEM)
 
 
-def _message(fault: SapFault, operation: str, user: str | None) -> str:
+def _message(fault: SapFault, operation: str, user: str | None, bearer: str) -> str:
     text = f"{operation} answered HTTP {fault.status}: {fault.message}"
     if fault.details:
         parts = [f"{d.target}: {d.message}" if d.target else d.message for d in fault.details
                  if d.message and d.message != fault.message]
         if parts:
             text += " [" + "; ".join(parts) + "]"
-    if fault.status == 401:
+    if fault.status == 401 and bearer in BEARER_ERRORS:
+        text += f" - {BEARER_ERRORS[bearer]}"
+    elif fault.status == 401:
         who = f"user {user!r}" if user else "an anonymous request"
         text += (f" - SAP refused {who}; check ERPSYNC_SAP_USER and ERPSYNC_SAP_PASSWORD "
                  f"(and that the user is not locked)")
@@ -195,6 +200,24 @@ def _message(fault: SapFault, operation: str, user: str | None) -> str:
     elif fault.status == 403:
         text += " - the user lacks authorization for this service (ask for its role)"
     return text
+
+
+# RFC 6750 section 3.1: the ``error`` of a ``WWW-Authenticate: Bearer`` challenge.
+BEARER_ERRORS: Mapping[str, str] = {
+    "invalid_token": "SAP no longer accepts the access token (it expired or was revoked); "
+                     "a new token is needed, not a retry",
+    "insufficient_scope": "the access token lacks the scope this service needs",
+    "invalid_request": "SAP could not read the access token as sent",
+}
+
+
+def bearer_error(headers: Mapping[str, str]) -> str:
+    """The ``error`` parameter of a Bearer challenge, or ``""``."""
+    challenge = headers.get("WWW-Authenticate") or headers.get("www-authenticate") or ""
+    if not challenge.lower().startswith("bearer"):
+        return ""
+    match = re.search(r'error="([^"]*)"', challenge)
+    return match.group(1) if match else ""
 
 
 def parse_fault(status: int, body: bytes) -> SapFault:

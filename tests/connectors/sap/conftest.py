@@ -13,6 +13,7 @@ from sap_support import MakeConnector, Sleeps, settings_for
 from connectors.sap import SapODataConnector
 from connectors.sap.retry import RetryPolicy
 from sandbox.process import ChildServer
+from sandbox import sap_stock
 from sandbox.sap import start
 
 
@@ -60,3 +61,21 @@ def make_connector(sap: ChildServer, sleeps: Sleeps) -> Iterator[MakeConnector]:
 @pytest.fixture
 def connector(make_connector: MakeConnector) -> SapODataConnector:
     return make_connector()
+
+
+@pytest.fixture(scope="session")
+def stock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
+    """The stand-in for API_MATERIAL_STOCK_SRV, with a small page cap so that its answers
+    are cut and linked with ``__next`` as S/4HANA Cloud does."""
+    log = tmp_path_factory.mktemp("sap-stock") / "stock.log"
+    server = sap_stock.start(log_file=log, page_cap=7)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stock(stock_server: ChildServer) -> ChildServer:
+    requests.post(f"{stock_server.url}/_stock/reset", timeout=10).raise_for_status()
+    return stock_server

@@ -151,3 +151,61 @@ def add_fault(server: ChildServer, **rule: Any) -> None:
     """A mock-sap fault rule (regex ``match`` on the path, ``method``, ``status`` or
     ``scenario``, ``count``)."""
     requests.post(f"{server.url}/_mock/faults", json=rule, timeout=10).raise_for_status()
+
+
+def native(server: ChildServer, service: str, path: str,
+           query: dict[str, str] | None = None) -> Any:
+    """What mock-sap itself answers to a GET (its own API, not the connector's)."""
+    answer = requests.get(f"{server.url}/sap/opu/odata/sap/{service}/{path}",
+                          params={"$format": "json", **(query or {})}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def native_write(server: ChildServer, method: str, path: str, body: Any = None,
+                 headers: dict[str, str] | None = None) -> requests.Response:
+    """A modifying request straight to mock-sap under ``/sap/``, with a fetched CSRF token."""
+    with requests.Session() as http:
+        fetched = http.get(f"{server.url}/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV/",
+                           headers={"X-CSRF-Token": "Fetch"}, timeout=10)
+        sent = {"X-CSRF-Token": fetched.headers["x-csrf-token"], "Accept": "application/json",
+                **(headers or {})}
+        answer = http.request(method, f"{server.url}{path}", json=body, headers=sent,
+                              timeout=10)
+    answer.raise_for_status()
+    return answer
+
+
+class S4ReplaySession(requests.Session):
+    """Answers the way real S/4HANA does, from recorded shapes, without any server: the
+    ``$metadata`` is SAP's own EDMX of the service (``shared/fixtures/sap/edmx``) and a query
+    gets ``rows`` in S/4's V2 JSON shape. For what mock-sap cannot show (``LastChangeDateTime``,
+    ``LastChangeTime``); the URLs asked for are kept for the test to read."""
+
+    def __init__(self, edmx: Path, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.edmx = edmx.read_bytes()
+        self.rows = rows
+        self.urls: list[str] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        text = str(url)
+        self.urls.append(text)
+        answer = requests.Response()
+        answer.status_code = 200
+        answer.url = text
+        if "$metadata" in text:
+            answer.headers["Content-Type"] = "application/xml"
+            answer._content = self.edmx
+        else:
+            answer.headers["Content-Type"] = "application/json"
+            answer._content = json.dumps({"d": {"results": self.rows}}).encode()
+        return answer
+
+    def query_of(self, index: int = -1) -> dict[str, str]:
+        """The decoded query parameters of a data request (metadata requests left out)."""
+        from urllib.parse import parse_qsl, urlsplit
+
+        data = [u for u in self.urls if "$metadata" not in u]
+        return dict(parse_qsl(urlsplit(data[index]).query))
