@@ -66,7 +66,7 @@ def refusal(answer: requests.Response) -> dict[str, Any]:
 def test_metadata_is_the_published_model(http: requests.Session, server: ChildServer) -> None:
     answer = http.get(f"{server.url}{SERVICE}/$metadata", timeout=10)
     assert answer.headers["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(answer.content)
+    root = ET.fromstring(answer.content)  # noqa: S314 - our own stand-in's answer
     types = {t.get("Name"): t for t in root.iter(f"{EDM}EntityType")}
     assert set(types) == {"A_MaterialStockType", "A_MatlStkInAcctModType"}
     stock = types["A_MatlStkInAcctModType"]

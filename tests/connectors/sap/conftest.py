@@ -12,8 +12,8 @@ from sap_support import MakeConnector, Sleeps, settings_for
 
 from connectors.sap import SapODataConnector
 from connectors.sap.retry import RetryPolicy
-from sandbox.process import ChildServer
 from sandbox import sap_stock
+from sandbox.process import ChildServer
 from sandbox.sap import start
 
 

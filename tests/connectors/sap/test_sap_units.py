@@ -33,10 +33,10 @@ from connectors.sap.filters import (
 )
 from connectors.sap.keys import alpha_in, alpha_out, key_forms, same_key
 from connectors.sap.metadata import EntityModel, parse_edmx
-from connectors.sap.retry import RetryPolicy
-from connectors.sap.values import decode, encode, iso_millis, json_date, parse_datetime
 from connectors.sap.payloads import WriteOptions
 from connectors.sap.results import created_key
+from connectors.sap.retry import RetryPolicy
+from connectors.sap.values import decode, encode, iso_millis, json_date, parse_datetime
 from connectors.sap.writing import plan_write
 from connectors.settings import load_settings
 
