@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from sap_support import MakeConnector, Sleeps, settings_for
+from sap_support import MakeConnector, Sleeps, settings_for, until_stopped
 
 from connectors.sap import SapODataConnector
 from connectors.sap.retry import RetryPolicy
@@ -20,11 +20,7 @@ from sandbox.sap import start
 @pytest.fixture(scope="session")
 def sap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap") / "mock-sap.log"
-    server = start(log_file=log, extra_args=("--slow-ms", "1500"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from until_stopped(start(log_file=log, extra_args=("--slow-ms", "1500")))
 
 
 @pytest.fixture
@@ -68,11 +64,7 @@ def stock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServ
     """The stand-in for API_MATERIAL_STOCK_SRV, with a small page cap so that its answers
     are cut and linked with ``__next`` as S/4HANA Cloud does."""
     log = tmp_path_factory.mktemp("sap-stock") / "stock.log"
-    server = sap_stock.start(log_file=log, page_cap=7)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from until_stopped(sap_stock.start(log_file=log, page_cap=7))
 
 
 @pytest.fixture

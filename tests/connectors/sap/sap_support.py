@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +209,11 @@ class S4ReplaySession(requests.Session):
 
         data = [u for u in self.urls if "$metadata" not in u]
         return dict(parse_qsl(urlsplit(data[index]).query))
+
+
+def until_stopped(server: ChildServer) -> Iterator[ChildServer]:
+    """Yield a started server to a fixture and stop it afterwards, whatever happened."""
+    try:
+        yield server
+    finally:
+        server.stop()

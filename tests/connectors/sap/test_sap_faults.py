@@ -17,6 +17,7 @@ from sap_support import (
     native,
     served,
     settings_for,
+    until_stopped,
 )
 
 from connectors.base import TargetRecord
@@ -109,11 +110,8 @@ def test_the_csrf_token_travels_with_the_session_cookie(
 @pytest.fixture(scope="module")
 def flaky_sap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap-flaky") / "mock-sap.log"
-    server = start(log_file=log, extra_args=("--error-rate", "0.3", "--seed", "11"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    flaky = ("--error-rate", "0.3", "--seed", "11")
+    yield from until_stopped(start(log_file=log, extra_args=flaky))
 
 
 def test_a_random_error_rate_loses_and_doubles_nothing(flaky_sap: ChildServer) -> None:

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from sap_support import BP, CITY, native, native_write, served, settings_for
+from sap_support import (
+    BP,
+    CITY,
+    native,
+    native_write,
+    served,
+    settings_for,
+    until_stopped,
+)
 
 from connectors.base import TargetRecord
 from connectors.errors import ConflictError
@@ -23,11 +31,7 @@ FIELDS = ["SearchTerm1", "OrganizationBPName1", CITY]
 @pytest.fixture(scope="module")
 def strict_sap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap-strict") / "mock-sap.log"
-    server = start(log_file=log, extra_args=("--require-if-match",))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from until_stopped(start(log_file=log, extra_args=("--require-if-match",)))
 
 
 @pytest.fixture
