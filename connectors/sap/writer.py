@@ -6,7 +6,9 @@ child keys, updates without an ETag) and one lookup finds creates SAP already ca
 stale ETag is a ``PreconditionFailed`` conflict (``ConflictError``), a business error a
 ``SapRejected`` (``RecordRejected``). Records refused for a transient reason (a lock) are
 sent again in a later batch, within ``max_retries``. When no answer came at all
-(``OutcomeUnknown``), creates are looked for by their reference before any is sent again.
+(``OutcomeUnknown``), creates are looked for by their reference before any is sent again;
+an update is sent again under the same ETag (if the lost one was applied, SAP answers 412 and
+the engine, re-reading, finds its own values).
 When a whole batch request fails after its retries, its records and those of later chunks
 are ``failed`` with that error (a ``ConfigError`` there means: stop the run once the results
 of chunks already written are recorded), so results already written are never lost.
