@@ -96,6 +96,8 @@ def _file_section(path: Path, system: str) -> dict[str, Any]:
 
 
 def _resolve_sandbox(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _resolve_sandbox_table(value)
     if not (isinstance(value, str) and value.startswith(SANDBOX_PREFIX)):
         return value
     name = value.removeprefix(SANDBOX_PREFIX)
@@ -111,6 +113,19 @@ def _resolve_sandbox(value: Any) -> Any:
     if name not in addresses:
         raise ConfigError(f"{addresses_file} has no entry {name!r}", code="SANDBOX_NOT_RUNNING")
     return addresses[name]
+
+
+def _resolve_sandbox_table(table: dict[str, Any]) -> dict[str, Any]:
+    """A table of overrides (an address per SAP service): an entry pointing at a sandbox
+    address that is not there is left out, so that its default applies - a run pointed at
+    other servers through the environment does not need the sandbox's extras."""
+    resolved = {}
+    for key, item in table.items():
+        try:
+            resolved[key] = _resolve_sandbox(item)
+        except ConfigError:
+            continue
+    return resolved
 
 
 def _describe(exc: ValidationError, system: str) -> str:

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import salesforce, sap
+from sandbox import salesforce, sap, sap_stock
 from sandbox.process import is_healthy
 
 
@@ -34,10 +34,13 @@ class SandboxAddresses:
     salesforce_url: str
     salesforce_ca_bundle: str
     pids: dict[str, int]
+    sap_stock_base_url: str = ""
+    """The stand-in for API_MATERIAL_STOCK_SRV, which mock-sap does not serve."""
 
     def to_json(self) -> dict[str, object]:
         return {"sap_base_url": self.sap_base_url, "salesforce_url": self.salesforce_url,
-                "salesforce_ca_bundle": self.salesforce_ca_bundle, "pids": self.pids}
+                "salesforce_ca_bundle": self.salesforce_ca_bundle,
+                "sap_stock_base_url": self.sap_stock_base_url, "pids": self.pids}
 
 
 def running() -> SandboxAddresses | None:
@@ -47,10 +50,13 @@ def running() -> SandboxAddresses | None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     found = SandboxAddresses(data["sap_base_url"], data["salesforce_url"],
-                             data["salesforce_ca_bundle"], dict(data.get("pids", {})))
+                             data["salesforce_ca_bundle"], dict(data.get("pids", {})),
+                             data.get("sap_stock_base_url", ""))
     sap_ok = is_healthy(found.sap_base_url + sap.HEALTH_PATH)
     sf_ok = is_healthy(found.salesforce_url + "/_sandbox/health", found.salesforce_ca_bundle)
-    return found if sap_ok and sf_ok else None
+    stock_ok = bool(found.sap_stock_base_url) and is_healthy(
+        found.sap_stock_base_url + sap_stock.HEALTH_PATH)
+    return found if sap_ok and sf_ok and stock_ok else None
 
 
 def up(*, fresh: bool = False) -> SandboxAddresses:
@@ -63,10 +69,12 @@ def up(*, fresh: bool = False) -> SandboxAddresses:
     down()
     base = home() / "sandbox"
     sap_server = sap.start(db=base / "sap.db", log_file=base / "sap.log", detach=True)
+    stock_server = sap_stock.start(log_file=base / "sap_stock.log", detach=True)
     sf_server = salesforce.start(db=str(base / "salesforce.db"), cert_dir=base / "certs",
                                  log_file=base / "salesforce.log", demo_data=True, detach=True)
     found = SandboxAddresses(sap_server.url, sf_server.url, sf_server.ca_bundle or "",
-                             {"sap": sap_server.process.pid, "salesforce": sf_server.process.pid})
+                             {"sap": sap_server.process.pid, "salesforce": sf_server.process.pid,
+                              "sap_stock": stock_server.process.pid}, stock_server.url)
     addresses_file().write_text(json.dumps(found.to_json(), indent=2), encoding="utf-8")
     if fresh:
         reset(found)
@@ -74,8 +82,10 @@ def up(*, fresh: bool = False) -> SandboxAddresses:
 
 
 def reset(found: SandboxAddresses) -> None:
-    """Back to seed data: SAP's generated partners, Salesforce's demo accounts."""
+    """Back to seed data: SAP's generated partners and stock, Salesforce's demo accounts."""
     _post(found.sap_base_url + "/_mock/reset", b"{}")
+    if found.sap_stock_base_url:
+        _post(found.sap_stock_base_url + "/_stock/reset", b"{}")
     _post(found.salesforce_url + "/_sandbox/reset", b'{"demo_data": true}',
           found.salesforce_ca_bundle)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import salesforce, sap
+from sandbox import salesforce, sap, sap_stock
 from sandbox.process import ChildServer
 
 # Prefect keeps its database under PREFECT_HOME: a private one per test session, so that
@@ -34,6 +34,8 @@ class Sandboxes:
 
     sap: ChildServer
     salesforce: ChildServer
+    sap_stock: ChildServer | None = None
+    """The stand-in for API_MATERIAL_STOCK_SRV, which mock-sap does not serve."""
 
     def sf_call(self, method: str, path: str, body: Any = None) -> Any:
         return _call(self.salesforce.url + path, method, body, self.salesforce.ca_bundle)
@@ -44,6 +46,8 @@ class Sandboxes:
     def reset(self) -> None:
         """Seed data again, and both clocks at the same instant (a test may have moved one)."""
         self.sap_call("POST", "/_mock/reset", {})
+        if self.sap_stock is not None:
+            _call(self.sap_stock.url + "/_stock/reset", "POST", {})
         self.sf_call("POST", "/_sandbox/reset", {"demo_data": True})
         self.align_clocks()
 
@@ -88,18 +92,19 @@ def _call(url: str, method: str, body: Any, ca_bundle: str | None = None) -> Any
 @pytest.fixture(scope="session")
 def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandboxes]:
     base = tmp_path_factory.mktemp("sandbox")
-    sap_server = sap.start(log_file=base / "sap.log", clock=CLOCK)
+    started: list[ChildServer] = []
     try:
+        sap_server = sap.start(log_file=base / "sap.log", clock=CLOCK)
+        started.append(sap_server)
+        stock_server = sap_stock.start(log_file=base / "sap_stock.log")
+        started.append(stock_server)
         sf_server = salesforce.start(cert_dir=base / "certs", log_file=base / "sf.log",
                                      demo_data=True, clock=CLOCK)
-    except BaseException:
-        sap_server.stop()
-        raise
-    try:
-        yield Sandboxes(sap_server, sf_server)
+        started.append(sf_server)
+        yield Sandboxes(sap_server, sf_server, stock_server)
     finally:
-        sf_server.stop()
-        sap_server.stop()
+        for server in reversed(started):
+            server.stop()
 
 
 @pytest.fixture
@@ -111,6 +116,9 @@ def erpsync_env(sandboxes: Sandboxes, tmp_path: Path,
     monkeypatch.setenv("ERPSYNC_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ERPSYNC_STATE_URL", f"sqlite:///{tmp_path}/state.db")
     monkeypatch.setenv("ERPSYNC_SAP_BASE_URL", sandboxes.sap.url)
+    if sandboxes.sap_stock is not None:
+        monkeypatch.setenv("ERPSYNC_SAP_SERVICE_BASE_URLS",
+                           json.dumps({"API_MATERIAL_STOCK_SRV": sandboxes.sap_stock.url}))
     monkeypatch.setenv("ERPSYNC_SALESFORCE_LOGIN_URL", sandboxes.salesforce.url)
     monkeypatch.setenv("ERPSYNC_SALESFORCE_CA_BUNDLE", sandboxes.salesforce.ca_bundle or "")
     monkeypatch.setenv("ERPSYNC_SALESFORCE_PASSWORD", "sandbox")

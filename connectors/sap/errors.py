@@ -9,8 +9,13 @@
     │   └── OutcomeUnknown the request left but no answer came: repeat only if idempotent
     ├── RecordRejected
     │   └── SapRejected    400, 404 and 409 on a record, with SAP's message and errordetails
-    │       └── PreconditionFailed  412: the record changed since it was read (ETag)
-    └── ConflictError      (not raised here)
+    └── ConflictError
+        └── SapConflict    the record changed in SAP since it was read; nothing was written:
+            │              the engine re-reads it and merges again, never overwrites blindly
+            ├── PreconditionFailed    412: the ETag we sent is stale
+            ├── PreconditionRequired  428, or an update we could not guard with an ETag
+            └── ChangedMeanwhile      no ETag in this service: the values we last read
+                                      differ from SAP's now (see ``guard.py``)
 
 The status decides first where it is unambiguous (a 412 is a stale ETag whatever code comes
 with it, a 423 a lock); otherwise SAP's error code (``/IWBEP/CX_MGW_TECH_EXCEPTION`` is a
@@ -22,6 +27,7 @@ backend failure, not a bad record), and last the status family. The error envelo
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +39,13 @@ from typing import Any, Literal
 import requests
 import urllib3.exceptions
 
-from connectors.errors import ConfigError, RecordRejected, SyncError, TransientError
+from connectors.errors import (
+    ConfigError,
+    ConflictError,
+    RecordRejected,
+    SyncError,
+    TransientError,
+)
 
 SYSTEM = "sap"
 Where = Literal["service", "record"]
@@ -49,8 +61,8 @@ class ErrorDetail:
     severity: str = ""
 
 
-class SapRejected(RecordRejected):
-    """SAP refused one record; ``details`` carries its per-field messages."""
+class _SapAnswer(SyncError):
+    """An error SAP answered for one record: its HTTP status and per-field messages."""
 
     def __init__(
         self,
@@ -66,8 +78,27 @@ class SapRejected(RecordRejected):
         self.details = details
 
 
-class PreconditionFailed(SapRejected):
-    """HTTP 412: the record changed in SAP after we read it; nothing was written."""
+class SapRejected(_SapAnswer, RecordRejected):
+    """SAP refused one record; ``details`` carries its per-field messages."""
+
+
+class SapConflict(_SapAnswer, ConflictError):
+    """The record changed in SAP after we read it and nothing was written: re-read, merge
+    again, then write with the new ETag. Never a reason to dead-letter the record."""
+
+
+class PreconditionFailed(SapConflict):
+    """HTTP 412: the ETag sent in ``If-Match`` is no longer the record's."""
+
+
+class PreconditionRequired(SapConflict):
+    """HTTP 428 (the service insists on ``If-Match``), or an update we had no ETag for and
+    no earlier values to compare with: sending it unguarded could overwrite blindly."""
+
+
+class ChangedMeanwhile(SapConflict):
+    """The service has no ETag for this entity, and a fresh read shows values that differ
+    from those the write was based on (``TargetRecord.current``)."""
 
 
 class OutcomeUnknown(TransientError):
@@ -92,8 +123,8 @@ class SapFault:
 # Statuses that mean the same thing whatever SAP code accompanies them.
 STATUS_FIRST: Mapping[int, type[SyncError]] = {
     401: ConfigError, 403: ConfigError, 405: ConfigError, 412: PreconditionFailed,
-    423: TransientError, 429: TransientError, 501: ConfigError, 502: TransientError,
-    503: TransientError, 504: TransientError,
+    423: TransientError, 428: PreconditionRequired, 429: TransientError, 501: ConfigError,
+    502: TransientError, 503: TransientError, 504: TransientError,
 }
 # SAP Gateway error codes (the ``error.code`` of the envelope), by meaning.
 CODE_CLASSES: Mapping[str, type[SyncError]] = {
@@ -105,8 +136,7 @@ CODE_CLASSES: Mapping[str, type[SyncError]] = {
 }
 # What the status family means when nothing above decided.
 STATUS_DEFAULTS: Mapping[int, type[SyncError]] = {
-    400: SapRejected, 404: SapRejected, 409: SapRejected, 428: SapRejected,
-    500: TransientError,
+    400: SapRejected, 404: SapRejected, 409: SapRejected, 500: TransientError,
 }
 # Codes we give to our own translations (SAP's code is kept where SAP sent one).
 OUR_CODES: Mapping[int, str] = {
@@ -119,8 +149,10 @@ def error_class(status: int, code: str, where: Where) -> type[SyncError]:
     """The class a fault translates to (see the module docstring for the order)."""
     if status in STATUS_FIRST:
         return STATUS_FIRST[status]
-    if status == 404 and where == "service":
-        return ConfigError  # an unknown service or entity set, not a missing record
+    if status in {400, 404} and where == "service":
+        # not about one record: an unknown service or entity set, or a query the service
+        # refuses (an option it does not support, a field it cannot filter on)
+        return ConfigError
     if code in CODE_CLASSES:
         return CODE_CLASSES[code]
     if status in STATUS_DEFAULTS:
@@ -141,8 +173,8 @@ def translate(
     fault = parse_fault(status, body)
     cls = error_class(status, fault.code, where)
     code = OUR_CODES.get(status) or fault.code or f"HTTP_{status}"
-    message = _message(fault, operation, user)
-    if issubclass(cls, SapRejected):
+    message = _message(fault, operation, user, bearer_error(headers))
+    if issubclass(cls, _SapAnswer):
         return cls(message, code=code, status=status, details=fault.details)
     if issubclass(cls, TransientError):
         wait = retry_after(headers.get("Retry-After") or headers.get("retry-after"))
@@ -150,14 +182,16 @@ def translate(
     return cls(message, code=code, system=SYSTEM)
 
 
-def _message(fault: SapFault, operation: str, user: str | None) -> str:
+def _message(fault: SapFault, operation: str, user: str | None, bearer: str) -> str:
     text = f"{operation} answered HTTP {fault.status}: {fault.message}"
     if fault.details:
         parts = [f"{d.target}: {d.message}" if d.target else d.message for d in fault.details
                  if d.message and d.message != fault.message]
         if parts:
             text += " [" + "; ".join(parts) + "]"
-    if fault.status == 401:
+    if fault.status == 401 and bearer in BEARER_ERRORS:
+        text += f" - {BEARER_ERRORS[bearer]}"
+    elif fault.status == 401:
         who = f"user {user!r}" if user else "an anonymous request"
         text += (f" - SAP refused {who}; check ERPSYNC_SAP_USER and ERPSYNC_SAP_PASSWORD "
                  f"(and that the user is not locked)")
@@ -166,6 +200,24 @@ def _message(fault: SapFault, operation: str, user: str | None) -> str:
     elif fault.status == 403:
         text += " - the user lacks authorization for this service (ask for its role)"
     return text
+
+
+# RFC 6750 section 3.1: the ``error`` of a ``WWW-Authenticate: Bearer`` challenge.
+BEARER_ERRORS: Mapping[str, str] = {
+    "invalid_token": "SAP no longer accepts the access token (it expired or was revoked); "
+                     "a new token is needed, not a retry",
+    "insufficient_scope": "the access token lacks the scope this service needs",
+    "invalid_request": "SAP could not read the access token as sent",
+}
+
+
+def bearer_error(headers: Mapping[str, str]) -> str:
+    """The ``error`` parameter of a Bearer challenge, or ``""``."""
+    challenge = headers.get("WWW-Authenticate") or headers.get("www-authenticate") or ""
+    if not challenge.lower().startswith("bearer"):
+        return ""
+    match = re.search(r'error="([^"]*)"', challenge)
+    return match.group(1) if match else ""
 
 
 def parse_fault(status: int, body: bytes) -> SapFault:

@@ -141,6 +141,22 @@ class FilterBuilder:
             return later
         return later | (same & self.after(rest))
 
+    def not_before(self, position: Sequence[tuple[str, Any]]) -> Filter | None:
+        """Rows sorting at or after ``position`` (the inclusive start of a keyset read);
+        ``None`` when that is every row (a trailing null is no bound: nulls sort first)."""
+        trimmed = list(position)
+        while trimmed and trimmed[-1][1] is None:
+            trimmed.pop()
+        if not trimmed:
+            return None
+        (name, value), rest = trimmed[0], trimmed[1:]
+        if not rest:
+            return self.ge(name, value)
+        same = self.is_null(name) if value is None else self.eq(name, value)
+        tail = self.not_before(rest)
+        assert tail is not None  # rest ends with a value, so it bounds
+        return self.after(trimmed[:1]) | (same & tail)
+
 
 def key_predicate(keys: Mapping[str, Any], key_types: Mapping[str, str]) -> str:
     """``('1000001')`` for one key, ``(BusinessPartner='1',AddressID='2')`` for several."""

@@ -93,15 +93,33 @@ class ServiceModel:
     def entity_type(self, qualified: str) -> EntityType:
         return self.types[qualified]
 
-    def object_schema(self, set_name: str) -> ObjectSchema:
-        """Own properties by name, and one level of navigation as ``"<nav>/<property>"``."""
+    def object_schema(self, set_name: str, depth: int = 2) -> ObjectSchema:
+        """Own properties by name, and ``depth`` levels of navigation as paths
+        (``"to_Item/Material"``, ``"to_Item/to_PricingElement/ConditionType"``); a to-many
+        navigation also names itself, typed ``Collection(<entity type>)``, because records
+        carry its lines under that key (see ``reading.py``)."""
         entity = self.entity(set_name)
         fields: dict[str, FieldSchema] = dict(entity.type.properties)
-        for nav in entity.type.navigations.values():
-            for name, schema in entity.target(nav).properties.items():
-                path = f"{nav.name}/{name}"
-                fields[path] = replace(schema, name=path)
+        self._navigation_fields(entity.type, "", depth, fields, {entity.type.name})
         return ObjectSchema(name=set_name, fields=fields)
+
+    def _navigation_fields(self, parent: EntityType, prefix: str, depth: int,
+                           fields: dict[str, FieldSchema], above: set[str]) -> None:
+        """Paths below ``parent``; navigations back to a type above (``to_SalesOrder`` from
+        an item) are left out, they lead nowhere new."""
+        if depth <= 0:
+            return
+        for nav in parent.navigations.values():
+            if nav.target_type in above:
+                continue
+            target = self.entity_type(nav.target_type)
+            here = f"{prefix}{nav.name}"
+            if nav.many:
+                fields[here] = FieldSchema(name=here, type=f"Collection({nav.target_type})")
+            for name, schema in target.properties.items():
+                fields[f"{here}/{name}"] = replace(schema, name=f"{here}/{name}")
+            self._navigation_fields(target, here + "/", depth - 1, fields,
+                                    above | {nav.target_type})
 
 
 def parse_edmx(document: bytes | str, service: str = "") -> ServiceModel:

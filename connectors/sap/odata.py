@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
@@ -77,7 +78,8 @@ class ODataClient:
     # -- addresses ------------------------------------------------------------------------
 
     def service_url(self, service: str) -> str:
-        return f"{self.settings.base_url}{self.settings.service_root}/{quote(service)}"
+        base = self.settings.base_url_of(service)
+        return f"{base}{self.settings.service_root}/{quote(service)}"
 
     def url(self, service: str, path: str, query: Mapping[str, str] | None = None) -> str:
         """``path`` (already encoded, e.g. ``A_BusinessPartner('1')``) under the service, with
@@ -86,7 +88,9 @@ class ODataClient:
         encoded = urlencode(params, safe=_URL_SAFE, quote_via=quote)
         return f"{self.service_url(service)}/{path}?{encoded}"
 
-    def _with_client(self, service: str, link: str) -> str:
+    def absolute(self, service: str, link: str) -> str:
+        """A link SAP handed out (``__next``, ``__delta``), resolved against the service and
+        carrying ``sap-client``; otherwise followed exactly as given."""
         absolute = urljoin(self.service_url(service) + "/", link)
         if "sap-client=" in absolute:
             return absolute
@@ -103,20 +107,28 @@ class ODataClient:
         return response.content
 
     def pages(
-        self, service: str, entity_set: str, query: Mapping[str, str]
-    ) -> Iterator[list[dict[str, Any]]]:
+        self, service: str, entity_set: str, query: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+    ) -> Iterator[Page]:
         """The rows of one query, one server page at a time, following ``__next`` links."""
-        url: str | None = self.url(service, entity_set, query)
+        return self.follow(service, self.url(service, entity_set, query), headers)
+
+    def follow(
+        self, service: str, url: str, headers: Mapping[str, str] | None = None
+    ) -> Iterator[Page]:
+        """Pages from ``url`` on (a query, or a ``__delta`` link SAP handed out)."""
+        next_url: str | None = url
         seen: set[str] = set()
-        while url is not None:
-            seen.add(url)
-            payload = self._request("GET", url, kind="query", where="service").json()
-            rows, next_link = _rows(payload)
-            yield rows
-            url = self._with_client(service, next_link) if next_link else None
-            if url in seen:
-                raise ConfigError(f"SAP repeated the next-page link {url}", code="PAGING_LOOP",
-                                system="sap")
+        while next_url is not None:
+            seen.add(next_url)
+            response = self._request("GET", next_url, kind="query", where="service",
+                                     headers=dict(headers or {}))
+            page = _page(response.json(), response.headers.get("Date"))
+            yield page
+            next_url = self.absolute(service, page.next_link) if page.next_link else None
+            if next_url in seen:
+                raise ConfigError(f"SAP repeated the next-page link {next_url}",
+                                  code="PAGING_LOOP", system="sap")
 
     # -- writing --------------------------------------------------------------------------
 
@@ -186,13 +198,30 @@ def _csrf_required(response: requests.Response) -> bool:
     return response.headers.get("x-csrf-token", "").strip().lower() == "required"
 
 
-def _rows(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """``{"d": {"results": [...], "__next": ...}}`` (V2) or ``{"d": [...]}`` (V1)."""
+@dataclass(frozen=True)
+class Page:
+    """One answered page: its rows, the link to the rest (``__next``), the link to what
+    changes after it (``__delta``, when change tracking was asked for) and the server's
+    ``Date`` header."""
+
+    rows: list[dict[str, Any]]
+    next_link: str | None = None
+    delta_link: str | None = None
+    served_at: str | None = None
+
+
+def _page(payload: Any, served_at: str | None) -> Page:
+    """``{"d": {"results": [...], "__next": ..., "__delta": ...}}`` (V2) or ``{"d": [...]}``
+    (V1)."""
     body = payload.get("d") if isinstance(payload, dict) else None
     if isinstance(body, list):
-        return body, None
+        return Page(body, served_at=served_at)
     if isinstance(body, dict) and isinstance(body.get("results"), list):
-        next_link = body.get("__next")
-        return body["results"], next_link if isinstance(next_link, str) else None
+        return Page(body["results"], _link(body, "__next"), _link(body, "__delta"), served_at)
     raise ConfigError("SAP answered a query without a result list", code="BAD_PAYLOAD",
-                    system="sap")
+                      system="sap")
+
+
+def _link(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) and value else None

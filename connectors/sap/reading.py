@@ -1,28 +1,61 @@
 """What to ask SAP for when reading, and how one answered entry becomes a flat record.
 
-The engine names the fields it needs, nested ones as ``"<navigation>/<property>"``
-(``"to_BusinessPartnerAddress/CityName"``). From those we derive ``$select`` (exactly those
-fields, plus the key and the change field, which every record must carry) and ``$expand`` (the
-navigations named). A to-many navigation contributes its FIRST entry, and always that entry's
-own key (``AddressID``) so that a later update can address the same entry; a record without
-any entry there carries ``None`` for each requested path. Values are decoded by EDM type (see
-``values.py``).
+The engine names the fields it needs as paths through navigations (see ``connectors/base.py``
+for the record shape every connector shares):
+
+- ``"SoldToParty"``: a property of the entity itself;
+- ``"to_BusinessPartnerAddress/CityName"``: through a navigation read as ONE entry - a to-one
+  navigation, or a to-many one listed in ``single_entry_navigations`` (a partner's standard
+  address is its first). The value lands under that same path; the entry's own key
+  (``"to_BusinessPartnerAddress/AddressID"``) always comes along, so that a later update can
+  address the same entry. A record without such an entry carries ``None`` there;
+- ``"to_Item/Material"``: through any other to-many navigation, whose entries are *lines*:
+  the record carries ``fields["to_Item"] = [{"SalesOrderItem": "000010", "Material": ...}]``,
+  one flat dict per line in the line's own field names, each with its own key (the part the
+  parent does not determine). ``"to_Item/to_PricingElement/ConditionType"`` nests the same
+  way (``line["to_PricingElement"] = [...]``); a bare ``"to_Item"`` asks for every property.
+
+From those we derive ``$select`` (exactly those fields, plus the key, the change stamp and the
+deletion flag, which every record must carry) and ``$expand`` (each navigation on the way).
+Values are decoded by EDM type (see ``values.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from connectors.base import SourceRecord
 from connectors.errors import ConfigError
-from connectors.sap.filters import key_predicate
-from connectors.sap.metadata import EntityModel, EntityType, Navigation
-from connectors.sap.values import EPOCH, decode
+from connectors.sap.changes import ChangeStamp
+from connectors.sap.filters import key_predicate, parse_key_predicate
+from connectors.sap.metadata import EntityModel, EntityType, Navigation, ServiceModel
+from connectors.sap.values import decode
 
 SYSTEM = "sap"
+
+
+@dataclass(frozen=True)
+class NavPlan:
+    """What to read through one navigation: which of its target's properties, deeper
+    navigations, and whether the entries come back as lines (a list) or as one entry."""
+
+    nav: Navigation
+    target: EntityType
+    fields: tuple[str, ...]
+    children: Mapping[str, NavPlan]
+    as_lines: bool
+
+    def paths(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """``(expand path, select path)`` pairs for this navigation and those below it."""
+        here = f"{prefix}{self.nav.name}"
+        yield here, ""
+        for name in self.fields:
+            yield "", f"{here}/{name}"
+        for child in self.children.values():
+            yield from child.paths(here + "/")
 
 
 @dataclass(frozen=True)
@@ -31,23 +64,26 @@ class ReadPlan:
 
     entity: EntityModel
     own: tuple[str, ...]
-    nested: Mapping[str, tuple[str, ...]]
-    change_field: str | None = None
+    nested: Mapping[str, NavPlan]
+    stamp: ChangeStamp = field(default_factory=ChangeStamp)
     deleted_field: str | None = None
+
+    def _paths(self) -> list[tuple[str, str]]:
+        return [pair for nav in self.nested.values() for pair in nav.paths("")]
 
     @property
     def select(self) -> str:
-        paths = [*self.own]
-        for nav, names in self.nested.items():
-            paths += [f"{nav}/{name}" for name in names]
-        return ",".join(paths)
+        return ",".join([*self.own, *(s for _, s in self._paths() if s)])
 
     @property
     def expand(self) -> str:
-        return ",".join(self.nested)
+        return ",".join(e for e, _ in self._paths() if e)
 
-    def query(self, filter_text: str | None, order: Iterable[str], top: int) -> dict[str, str]:
+    def query(self, filter_text: str | None, order: Iterable[str], top: int,
+              skip: int = 0) -> dict[str, str]:
         query = {"$select": self.select, "$orderby": ",".join(order), "$top": str(top)}
+        if skip:
+            query["$skip"] = str(skip)
         if self.nested:
             query["$expand"] = self.expand
         if filter_text:
@@ -55,46 +91,85 @@ class ReadPlan:
         return query
 
 
+@dataclass
+class _NavDraft:
+    """A ``NavPlan`` while the requested paths are sorted into it."""
+
+    nav: Navigation
+    target: EntityType
+    as_lines: bool
+    fields: dict[str, None]
+    children: dict[str, _NavDraft] = field(default_factory=dict)
+
+    def freeze(self) -> NavPlan:
+        children = {name: draft.freeze() for name, draft in self.children.items()}
+        return NavPlan(self.nav, self.target, tuple(self.fields), children, self.as_lines)
+
+
 def plan_read(
     entity: EntityModel,
     fields: Iterable[str],
     *,
-    change_field: str | None = None,
+    stamp: ChangeStamp | None = None,
     deleted_field: str | None = None,
+    single_entry: Collection[str] = (),
 ) -> ReadPlan:
     """Check every requested field against ``$metadata`` and group them; ``ConfigError``
     naming the allowed fields for an unknown one."""
+    stamp = stamp or ChangeStamp()
     own: dict[str, None] = dict.fromkeys(entity.type.keys)
-    for extra in (change_field, deleted_field):
+    for extra in (*stamp.fields, deleted_field):
         if extra is not None:
-            own[_own_field(entity, extra)] = None
-    nested: dict[str, dict[str, None]] = {}
+            own[own_field(entity.set_name, entity.type, extra)] = None
+    drafts: dict[str, _NavDraft] = {}
     for name in fields:
-        nav_name, sep, prop = name.partition("/")
-        if not sep:
-            own[_own_field(entity, name)] = None
+        head, sep, _ = name.partition("/")
+        if not sep and head not in entity.type.navigations:
+            own[own_field(entity.set_name, entity.type, head)] = None
             continue
-        nav = entity.navigation(nav_name)
-        target = entity.target(nav)
-        if prop not in target.properties:
-            raise _unknown(entity.set_name, name, [f"{nav_name}/{p}" for p in target.properties])
-        names = nested.setdefault(nav_name, dict.fromkeys(child_keys(entity.type, nav, target)))
-        names[prop] = None
-    return ReadPlan(entity, tuple(own), {n: tuple(v) for n, v in nested.items()},
-                    change_field, deleted_field)
+        _place(entity.service, entity.type, drafts, name, single_entry=single_entry,
+               where=entity.set_name)
+    nested = {name: draft.freeze() for name, draft in drafts.items()}
+    return ReadPlan(entity, tuple(own), nested, stamp, deleted_field)
 
 
-def _own_field(entity: EntityModel, name: str) -> str:
-    if name not in entity.type.properties:
-        raise _unknown(entity.set_name, name, list(entity.type.properties))
+def _place(service: ServiceModel, parent: EntityType, drafts: dict[str, _NavDraft],
+           path: str, *, single_entry: Collection[str], where: str) -> None:
+    """Sort one requested path into the navigation drafts, creating them on the way."""
+    head, sep, rest = path.partition("/")
+    nav = _navigation(parent, head, where)
+    target = service.entity_type(nav.target_type)
+    draft = drafts.get(head)
+    if draft is None:
+        as_lines = nav.many and nav.name not in single_entry
+        draft = _NavDraft(nav, target, as_lines, dict.fromkeys(child_keys(parent, nav, target)))
+        drafts[head] = draft
+    inner, deeper, _ = rest.partition("/")
+    if not sep:  # the navigation itself: every property of its target
+        draft.fields.update(dict.fromkeys(target.properties))
+    elif deeper or inner in target.navigations:
+        _place(service, target, draft.children, rest, single_entry=single_entry,
+               where=f"{where}/{head}")
+    else:
+        draft.fields[own_field(f"{where}/{head}", target, inner)] = None
+
+
+def _navigation(parent: EntityType, name: str, where: str) -> Navigation:
+    nav = parent.navigations.get(name)
+    if nav is None:
+        allowed = ", ".join(sorted(parent.navigations)) or "none"
+        raise ConfigError(f"{where} has no navigation {name!r}; it has: {allowed}",
+                          code="UNKNOWN_FIELD", system=SYSTEM)
+    return nav
+
+
+def own_field(where: str, entity_type: EntityType, name: str) -> str:
+    """``name`` if ``entity_type`` has that property, else a ``ConfigError`` listing them."""
+    if name not in entity_type.properties:
+        allowed = sorted([*entity_type.properties, *entity_type.navigations])
+        raise ConfigError(f"{where} has no field {name!r}; it has: {', '.join(allowed)}",
+                          code="UNKNOWN_FIELD", system=SYSTEM)
     return name
-
-
-def _unknown(entity_set: str, name: str, allowed: list[str]) -> ConfigError:
-    return ConfigError(
-        f"{entity_set} has no field {name!r}; it has: {', '.join(sorted(allowed))}",
-        code="UNKNOWN_FIELD", system=SYSTEM,
-    )
 
 
 def child_keys(parent: EntityType, nav: Navigation, target: EntityType) -> tuple[str, ...]:
@@ -105,28 +180,40 @@ def child_keys(parent: EntityType, nav: Navigation, target: EntityType) -> tuple
 
 
 def flatten(plan: ReadPlan, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One entry as a flat dict: own fields by name, nested ones by path."""
+    """One entry as a flat dict: own fields by name, single entries by path, lines as lists."""
     entity_type = plan.entity.type
     flat = {name: decode(row.get(name), entity_type.edm_type(name)) for name in plan.own}
-    for nav_name, names in plan.nested.items():
-        nav = entity_type.navigations[nav_name]
-        target = plan.entity.target(nav)
-        child = first_child(row.get(nav_name), many=nav.many)
-        for name in names:
-            value = child.get(name) if child is not None else None
-            flat[f"{nav_name}/{name}"] = decode(value, target.edm_type(name))
+    for nav_plan in plan.nested.values():
+        _flatten_nav(flat, "", nav_plan, row.get(nav_plan.nav.name))
     return flat
 
 
-def first_child(value: Any, *, many: bool) -> Mapping[str, Any] | None:
-    """The first expanded entry: ``{"results": [...]}`` (V2) or a list (V1) when to-many, the
-    entry itself when to-one; ``None`` when empty or not expanded (``__deferred``)."""
-    if isinstance(value, Mapping) and "__deferred" in value:
-        return None
-    if many:
-        items = value.get("results") if isinstance(value, Mapping) else value
-        return items[0] if isinstance(items, list) and items else None
-    return value if isinstance(value, Mapping) else None
+def _flatten_nav(out: dict[str, Any], prefix: str, plan: NavPlan, value: Any) -> None:
+    key = f"{prefix}{plan.nav.name}"
+    if plan.as_lines:
+        out[key] = [_line(plan, entry) for entry in entries(value)]
+        return
+    found = entries(value) if plan.nav.many else [value] if isinstance(value, Mapping) else []
+    entry: Mapping[str, Any] = found[0] if found else {}
+    for name in plan.fields:
+        out[f"{key}/{name}"] = decode(entry.get(name), plan.target.edm_type(name))
+    for child in plan.children.values():
+        _flatten_nav(out, key + "/", child, entry.get(child.nav.name))
+
+
+def _line(plan: NavPlan, entry: Mapping[str, Any]) -> dict[str, Any]:
+    line = {name: decode(entry.get(name), plan.target.edm_type(name)) for name in plan.fields}
+    for child in plan.children.values():
+        _flatten_nav(line, "", child, entry.get(child.nav.name))
+    return line
+
+
+def entries(value: Any) -> list[Mapping[str, Any]]:
+    """The expanded entries of a to-many navigation: ``{"results": [...]}`` (V2) or a list
+    (V1); none when it was not expanded (``{"__deferred": ...}``) or is empty."""
+    items = value.get("results") if isinstance(value, Mapping) else value
+    return [item for item in items if isinstance(item, Mapping)] if isinstance(items, list) \
+        else []
 
 
 def record_key(entity_type: EntityType, row: Mapping[str, Any]) -> str:
@@ -139,10 +226,26 @@ def record_key(entity_type: EntityType, row: Mapping[str, Any]) -> str:
     return key_predicate(keys, types)[1:-1]
 
 
+def key_from_uri(entity_type: EntityType, uri: str) -> str | None:
+    """The record key (as ``record_key`` spells it) named by an entry's URI or a
+    ``Location`` header (``.../A_BusinessPartner('1000001')``); ``None`` if it names none."""
+    text = unquote(uri)
+    if not text.endswith(")") or "(" not in text:
+        return None
+    predicate = text.rsplit("(", 1)[1][:-1]
+    if len(entity_type.keys) > 1:
+        return predicate
+    name = entity_type.keys[0]
+    named = predicate if "=" in predicate else f"{name}={predicate}"
+    try:
+        return parse_key_predicate(named).get(name)
+    except ValueError:
+        return None
+
+
 def to_record(plan: ReadPlan, row: Mapping[str, Any]) -> SourceRecord:
     """A ``SourceRecord``: flat fields, change stamp, deletion flag and ETag."""
     fields = flatten(plan, row)
-    stamp = fields.get(plan.change_field) if plan.change_field else None
     metadata = row.get("__metadata")
     etag = metadata.get("etag") if isinstance(metadata, Mapping) else None
     return SourceRecord(
@@ -150,7 +253,7 @@ def to_record(plan: ReadPlan, row: Mapping[str, Any]) -> SourceRecord:
         object=plan.entity.set_name,
         key=record_key(plan.entity.type, row),
         fields=fields,
-        modified_at=stamp if isinstance(stamp, datetime) else EPOCH,
+        modified_at=plan.stamp.moment(fields),
         deleted=bool(fields.get(plan.deleted_field)) if plan.deleted_field else False,
         etag=etag if isinstance(etag, str) else None,
     )

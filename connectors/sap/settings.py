@@ -17,7 +17,38 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 DEFAULT_SERVICES: dict[str, str] = {
     "A_BusinessPartner": "API_BUSINESS_PARTNER_SRV",
     "A_BusinessPartnerAddress": "API_BUSINESS_PARTNER_SRV",
+    "A_Product": "API_PRODUCT_SRV",
+    "A_ProductDescription": "API_PRODUCT_SRV",
+    "A_ProductPlant": "API_PRODUCT_SRV",
+    "A_SalesOrder": "API_SALES_ORDER_SRV",
+    "A_SalesOrderItem": "API_SALES_ORDER_SRV",
+    "A_SalesOrderHeaderPrElement": "API_SALES_ORDER_SRV",
+    "A_SalesOrderItemPrElement": "API_SALES_ORDER_SRV",
+    "A_BillingDocument": "API_BILLING_DOCUMENT_SRV",
+    "A_BillingDocumentItem": "API_BILLING_DOCUMENT_SRV",
+    "A_OutbDeliveryHeader": "API_OUTBOUND_DELIVERY_SRV",
+    "A_OutbDeliveryItem": "API_OUTBOUND_DELIVERY_SRV",
+    "A_MaterialStock": "API_MATERIAL_STOCK_SRV",
+    "A_MatlStkInAcctMod": "API_MATERIAL_STOCK_SRV",
 }
+
+# Entity sets without a change stamp ("" below): read whole, as a snapshot, on every run.
+DEFAULT_CHANGE_FIELDS: dict[str, str] = {"A_MaterialStock": "", "A_MatlStkInAcctMod": ""}
+
+# The Salesforce order id travels in the customer's purchase order number, so a create
+# whose answer was lost can be found again instead of being sent twice.
+DEFAULT_REFERENCE_FIELDS: dict[str, str] = {"A_SalesOrder": "PurchaseOrderByCustomer"}
+
+# To-many navigations that a sync treats as one entry (a partner's standard address, its
+# standard phone number): read as the first entry, flattened into "<nav>/<field>" keys.
+# Every other to-many navigation (order items, pricing elements) is a list of lines.
+DEFAULT_SINGLE_ENTRY_NAVIGATIONS: tuple[str, ...] = (
+    "to_BusinessPartnerAddress", "to_PhoneNumber", "to_EmailAddress",
+)
+
+# Read with $top/$skip instead of keyset pages: a stock snapshot has no change stamp and an
+# eleven-field key, whose keyset condition would make every page's $filter very long.
+DEFAULT_SKIP_PAGING: tuple[str, ...] = ("A_MatlStkInAcctMod",)
 
 # mock-sap refuses a new address without its key; real S/4 assigns AddressID itself, so a
 # production configuration sets this to {} (see the connector's module docstring).
@@ -47,7 +78,37 @@ class SapSettings(BaseModel):
     max_retries: int = Field(4, ge=0, le=20, description="Retries of a transient failure")
     retry_base_wait: float = Field(0.5, ge=0, description="First backoff wait in seconds")
     retry_max_wait: float = Field(30.0, ge=0, description="Cap on any wait, Retry-After too")
-    change_field: str = Field("LastChangeDate", description="Property stamped on every change")
+    outcome_wait: float = Field(
+        60.0, ge=0, description="Seconds to wait before looking for a create whose answer was "
+        "lost (SAP may still be carrying it out)",
+    )
+    change_field: str = Field(
+        "LastChangeDate",
+        description="Property stamped on every change, for entity sets not in change_fields "
+        "(an entity set without it is read whole, as a snapshot)",
+    )
+    change_fields: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_CHANGE_FIELDS),
+        description="Entity set -> its change stamp: one property (LastChangeDateTime), a "
+        "date and a time property joined by '+' (LastChangeDate+LastChangeTime), or '' for "
+        "none (read whole every time)",
+    )
+    reference_fields: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_REFERENCE_FIELDS),
+        description="Entity set -> property holding the caller's own id of a record; before "
+        "creating, and after a create whose answer was lost, the record is looked up by it",
+    )
+    single_entry_navigations: tuple[str, ...] = Field(
+        DEFAULT_SINGLE_ENTRY_NAVIGATIONS,
+        description="To-many navigations read and written as their first entry, flattened",
+    )
+    skip_paging: tuple[str, ...] = Field(
+        DEFAULT_SKIP_PAGING, description="Entity sets paged with $top/$skip instead of keyset",
+    )
+    service_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="OData service -> scheme, host and port that serve it, when not base_url",
+    )
     lookback_seconds: float = Field(0.0, ge=0, description="Read this much before the cursor")
     deleted_field: str | None = Field(
         None, description="Boolean property that marks a record deleted (none by default)"
@@ -69,9 +130,12 @@ class SapSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        return _http_url(value)
+
+    @field_validator("service_base_urls")
+    @classmethod
+    def _service_base_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        return {service: _http_url(url) for service, url in value.items()}
 
     @field_validator("service_root")
     @classmethod
@@ -90,7 +154,9 @@ class SapSettings(BaseModel):
                 return False
         return value
 
-    @field_validator("services", "nav_create_defaults", mode="before")
+    @field_validator("services", "nav_create_defaults", "change_fields", "reference_fields",
+                     "service_base_urls", "single_entry_navigations", "skip_paging",
+                     mode="before")
     @classmethod
     def _json_mapping(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -103,3 +169,13 @@ class SapSettings(BaseModel):
     def service_for(self, obj: str) -> str | None:
         """The OData service that serves entity set ``obj``, if one is configured."""
         return self.services.get(obj)
+
+    def base_url_of(self, service: str) -> str:
+        """Where ``service`` is served: its own address if configured, else ``base_url``."""
+        return self.service_base_urls.get(service, self.base_url)
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")

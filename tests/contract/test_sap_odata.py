@@ -19,16 +19,19 @@ from tests.conftest import WRITE_METHODS
 from tests.contract.suite import ConnectorContract
 
 USER, PASSWORD = "CONTRACT", "contract-pass"
-SERVICE = "/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
 BP = "A_BusinessPartner"
 
 
 class SapODataHarness:
+    """Business partners; subclasses run the same suite on other entity sets."""
+
     system = "sap"
     obj = BP
+    key_field = "BusinessPartner"
+    service = "/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
     text_field = "OrganizationBPName1"
     lookup_field = "SearchTerm1"
-    fields = ("OrganizationBPName1", "SearchTerm1")
+    fields: tuple[str, ...] = ("OrganizationBPName1", "SearchTerm1")
 
     def __init__(self, server: ChildServer) -> None:
         self.url = server.url
@@ -62,8 +65,8 @@ class SapODataHarness:
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
     def _csrf(self) -> str:
-        answer = self.http.get(f"{self.url}{SERVICE}/", headers={"X-CSRF-Token": "Fetch"},
-                               timeout=10)
+        answer = self.http.get(f"{self.url}{self.service}/",
+                               headers={"X-CSRF-Token": "Fetch"}, timeout=10)
         answer.raise_for_status()
         return answer.headers["X-CSRF-Token"]
 
@@ -72,42 +75,47 @@ class SapODataHarness:
         sent = {"Accept": "application/json", **(headers or {})}
         if method != "GET":
             sent["X-CSRF-Token"] = self._csrf()
-        answer = self.http.request(method, f"{self.url}{SERVICE}/{path}", json=body,
+        answer = self.http.request(method, f"{self.url}{self.service}/{path}", json=body,
                                    headers=sent, timeout=10)
         answer.raise_for_status()
         return answer
+
+    def seed_body(self, lookup: str) -> dict[str, Any]:
+        return {"BusinessPartnerCategory": "2", "OrganizationBPName1": "seed",
+                "SearchTerm1": lookup}
 
     def seed(self, count: int) -> list[str]:
         keys = []
         for _ in range(count):
             self._seeded += 1
-            body = {"BusinessPartnerCategory": "2", "OrganizationBPName1": "seed",
-                    "SearchTerm1": f"C{self._run}{self._seeded:04d}"}
-            keys.append(self._native("POST", BP, body).json()["d"]["BusinessPartner"])
+            body = self.seed_body(f"C{self._run}{self._seeded:04d}")
+            keys.append(self._native("POST", self.obj, body).json()["d"][self.key_field])
         return keys
 
     def lookup_value(self, key: str) -> str:
-        return str(self.read_native(key)["SearchTerm1"])
+        return str(self.read_native(key)[self.lookup_field])
 
     def touch(self, key: str, text: str) -> None:
-        self._native("PATCH", f"{BP}('{key}')", {"OrganizationBPName1": text},
+        self._native("PATCH", f"{self.obj}('{key}')", {self.text_field: text},
                      headers={"If-Match": "*"})
 
     def read_native(self, key: str) -> dict[str, Any]:
-        return dict(self._native("GET", f"{BP}('{key}')").json()["d"])
+        return dict(self._native("GET", f"{self.obj}('{key}')").json()["d"])
+
+    def create_fields(self) -> dict[str, Any]:
+        return {"BusinessPartnerCategory": "2"}
 
     def new_record(self, n: int) -> TargetRecord:
-        return TargetRecord(ref=f"new-{n}", fields={
-            "BusinessPartnerCategory": "2", "OrganizationBPName1": f"contract {n}"})
+        return TargetRecord(ref=f"new-{n}",
+                            fields={**self.create_fields(), self.text_field: f"contract {n}"})
 
     def invalid_record(self) -> TargetRecord:
-        return TargetRecord(ref="invalid", fields={
-            "BusinessPartnerCategory": "2", "OrganizationBPName1": "y" * 41})
+        return TargetRecord(ref="invalid", fields={**self.create_fields(),
+                                                   self.text_field: "y" * 41})
 
     def update_of(self, key: str, text: str) -> TargetRecord:
-        etag = self._native("GET", f"{BP}('{key}')").headers.get("ETag")
-        return TargetRecord(ref="update", key=key, etag=etag,
-                            fields={"OrganizationBPName1": text})
+        etag = self._native("GET", f"{self.obj}('{key}')").headers.get("ETag")
+        return TargetRecord(ref="update", key=key, etag=etag, fields={self.text_field: text})
 
     def served_writes(self) -> int:
         answer = self.http.get(f"{self.url}/_mock/requests", params={"limit": 100000},
@@ -131,5 +139,35 @@ class TestSapODataContract(ConnectorContract):
     @pytest.fixture
     def harness(self, sap_with_auth: ChildServer) -> Iterator[SapODataHarness]:
         made = SapODataHarness(sap_with_auth)
+        yield made
+        made.http.close()
+
+
+class SapSalesOrderHarness(SapODataHarness):
+    """Sales orders: the purchase order number is both what the suite edits and what it looks
+    records up by - the one free-text field of a header, and the connector's reference for
+    exactly-once creates (every create is looked for by it first)."""
+
+    obj = "A_SalesOrder"
+    key_field = "SalesOrder"
+    service = "/sap/opu/odata/sap/API_SALES_ORDER_SRV"
+    text_field = "PurchaseOrderByCustomer"
+    lookup_field = "PurchaseOrderByCustomer"
+    fields = ("PurchaseOrderByCustomer", "SoldToParty", "to_Item/Material")
+
+    def seed_body(self, lookup: str) -> dict[str, Any]:
+        return {**self.create_fields(), "PurchaseOrderByCustomer": lookup,
+                "to_Item": [{"Material": "TG11", "RequestedQuantity": "1"}]}
+
+    def create_fields(self) -> dict[str, Any]:
+        return {"SalesOrderType": "OR", "SalesOrganization": "1710",
+                "DistributionChannel": "10", "OrganizationDivision": "00",
+                "SoldToParty": "1000001"}
+
+
+class TestSapSalesOrderContract(ConnectorContract):
+    @pytest.fixture
+    def harness(self, sap_with_auth: ChildServer) -> Iterator[SapSalesOrderHarness]:
+        made = SapSalesOrderHarness(sap_with_auth)
         yield made
         made.http.close()

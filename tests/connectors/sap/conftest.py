@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import requests
-from sap_support import MakeConnector, Sleeps, settings_for
+from sap_support import MakeConnector, Sleeps, settings_for, until_stopped
 
 from connectors.sap import SapODataConnector
 from connectors.sap.retry import RetryPolicy
+from sandbox import sap_stock
 from sandbox.process import ChildServer
 from sandbox.sap import start
 
@@ -19,11 +20,7 @@ from sandbox.sap import start
 @pytest.fixture(scope="session")
 def sap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap") / "mock-sap.log"
-    server = start(log_file=log, extra_args=("--slow-ms", "1500"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from until_stopped(start(log_file=log, extra_args=("--slow-ms", "1500")))
 
 
 @pytest.fixture
@@ -60,3 +57,17 @@ def make_connector(sap: ChildServer, sleeps: Sleeps) -> Iterator[MakeConnector]:
 @pytest.fixture
 def connector(make_connector: MakeConnector) -> SapODataConnector:
     return make_connector()
+
+
+@pytest.fixture(scope="session")
+def stock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
+    """The stand-in for API_MATERIAL_STOCK_SRV, with a small page cap so that its answers
+    are cut and linked with ``__next`` as S/4HANA Cloud does."""
+    log = tmp_path_factory.mktemp("sap-stock") / "stock.log"
+    yield from until_stopped(sap_stock.start(log_file=log, page_cap=7))
+
+
+@pytest.fixture
+def stock(stock_server: ChildServer) -> ChildServer:
+    requests.post(f"{stock_server.url}/_stock/reset", timeout=10).raise_for_status()
+    return stock_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,10 @@ class ScenarioSession(requests.Session):
 
 
 class LockedAnswerSession(requests.Session):
-    """Sends every request to mock-sap, but rewrites the answer to the first ``$batch`` so
-    that its changeset number ``changeset`` (from 1) reads as SAP's 423 "locked" - a
-    per-record transient failure, which mock-sap cannot inject inside a batch."""
+    """Plays SAP refusing one changeset of the first ``$batch`` with 423 "locked" - a
+    per-record transient failure mock-sap cannot inject inside a batch: changeset number
+    ``changeset`` (from 1) is taken out of the request before it reaches mock-sap, and the
+    lock answer put in its place in mock-sap's real response."""
 
     LOCKED = (b"HTTP/1.1 423 Locked\r\nContent-Type: application/json\r\n\r\n"
               b'{"error":{"code":"/IWBEP/CX_MGW_BUSI_EXCEPTION","message":'
@@ -88,17 +89,22 @@ class LockedAnswerSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
                 **kwargs: Any) -> requests.Response:
+        if method != "POST" or "$batch" not in str(url) or self.rewritten:
+            return super().request(method, url, *args, **kwargs)
+        self.rewritten = True
+        boundary = kwargs["headers"]["Content-Type"].split("boundary=", 1)[1].encode()
+        parts = kwargs["data"].split(b"--" + boundary)
+        del parts[self.changeset]
+        kwargs["data"] = (b"--" + boundary).join(parts)
         response = super().request(method, url, *args, **kwargs)
-        if method == "POST" and "$batch" in str(url) and not self.rewritten:
-            self.rewritten = True
-            response._content = self._lock(response)
+        response._content = self._lock(response)
         return response
 
     def _lock(self, response: requests.Response) -> bytes:
         boundary = response.headers["Content-Type"].split("boundary=", 1)[1].encode()
         parts = response.content.split(b"--" + boundary)
         head = b"\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
-        parts[self.changeset] = head + self.LOCKED
+        parts.insert(self.changeset, head + self.LOCKED)
         return (b"--" + boundary).join(parts)
 
 
@@ -145,3 +151,69 @@ def add_fault(server: ChildServer, **rule: Any) -> None:
     """A mock-sap fault rule (regex ``match`` on the path, ``method``, ``status`` or
     ``scenario``, ``count``)."""
     requests.post(f"{server.url}/_mock/faults", json=rule, timeout=10).raise_for_status()
+
+
+def native(server: ChildServer, service: str, path: str,
+           query: dict[str, str] | None = None) -> Any:
+    """What mock-sap itself answers to a GET (its own API, not the connector's)."""
+    answer = requests.get(f"{server.url}/sap/opu/odata/sap/{service}/{path}",
+                          params={"$format": "json", **(query or {})}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def native_write(server: ChildServer, method: str, path: str, body: Any = None,
+                 headers: dict[str, str] | None = None) -> requests.Response:
+    """A modifying request straight to mock-sap under ``/sap/``, with a fetched CSRF token."""
+    with requests.Session() as http:
+        fetched = http.get(f"{server.url}/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV/",
+                           headers={"X-CSRF-Token": "Fetch"}, timeout=10)
+        sent = {"X-CSRF-Token": fetched.headers["x-csrf-token"], "Accept": "application/json",
+                **(headers or {})}
+        answer = http.request(method, f"{server.url}{path}", json=body, headers=sent,
+                              timeout=10)
+    answer.raise_for_status()
+    return answer
+
+
+class S4ReplaySession(requests.Session):
+    """Answers the way real S/4HANA does, from recorded shapes, without any server: the
+    ``$metadata`` is SAP's own EDMX of the service (``shared/fixtures/sap/edmx``) and a query
+    gets ``rows`` in S/4's V2 JSON shape. For what mock-sap cannot show (``LastChangeDateTime``,
+    ``LastChangeTime``); the URLs asked for are kept for the test to read."""
+
+    def __init__(self, edmx: Path, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.edmx = edmx.read_bytes()
+        self.rows = rows
+        self.urls: list[str] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        text = str(url)
+        self.urls.append(text)
+        answer = requests.Response()
+        answer.status_code = 200
+        answer.url = text
+        if "$metadata" in text:
+            answer.headers["Content-Type"] = "application/xml"
+            answer._content = self.edmx
+        else:
+            answer.headers["Content-Type"] = "application/json"
+            answer._content = json.dumps({"d": {"results": self.rows}}).encode()
+        return answer
+
+    def query_of(self, index: int = -1) -> dict[str, str]:
+        """The decoded query parameters of a data request (metadata requests left out)."""
+        from urllib.parse import parse_qsl, urlsplit
+
+        data = [u for u in self.urls if "$metadata" not in u]
+        return dict(parse_qsl(urlsplit(data[index]).query))
+
+
+def until_stopped(server: ChildServer) -> Iterator[ChildServer]:
+    """Yield a started server to a fixture and stop it afterwards, whatever happened."""
+    try:
+        yield server
+    finally:
+        server.stop()

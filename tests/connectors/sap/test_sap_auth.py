@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
-from sap_support import BP, add_fault, settings_for
+from sap_support import BP, add_fault, settings_for, until_stopped
 
 from connectors.errors import ConfigError
 from connectors.sap import SapODataConnector, SapSettings
@@ -19,11 +19,7 @@ USER, PASSWORD = "SYNC_USER", "right-password"
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap-auth") / "mock-sap.log"
-    server = start(log_file=log, extra_args=("--auth", f"{USER}:{PASSWORD}"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from until_stopped(start(log_file=log, extra_args=("--auth", f"{USER}:{PASSWORD}")))
 
 
 def test_right_credentials_pass_the_preflight_and_read(guarded: ChildServer) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 from sap_support import ADDRESS, BP, CITY, EDMX
 
 from connectors.errors import ConfigError
 from connectors.sap import SapODataConnector
+from connectors.sap.changes import ChangeStamp
 from connectors.sap.metadata import ServiceModel, parse_edmx
 from connectors.sap.reading import plan_read
+from sandbox.process import ChildServer
 
 MOCK_BP_FIELDS = {
     "BusinessPartner", "Customer", "Supplier", "BusinessPartnerCategory",
@@ -45,10 +48,10 @@ def test_mock_metadata_describes_business_partner(connector: SapODataConnector) 
     assert connector.counter.by_kind == {"metadata": 1}  # one document per service, cached
 
 
-def test_mock_metadata_models_keys_navigations_and_etag(connector: SapODataConnector) -> None:
-    connector.describe(BP)
-    model = connector._models["API_BUSINESS_PARTNER_SRV"]
-    entity = model.entity(BP)
+def test_mock_metadata_models_keys_navigations_and_etag(sap: ChildServer) -> None:
+    document = requests.get(f"{sap.url}/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV/$metadata",
+                            timeout=10)
+    entity = parse_edmx(document.content, "API_BUSINESS_PARTNER_SRV").entity(BP)
     assert entity.type.keys == ("BusinessPartner",)
     assert entity.type.etag_properties == ("LastChangeDate",)
     nav = entity.type.navigations[ADDRESS]
@@ -77,7 +80,9 @@ def test_real_business_partner_edmx() -> None:
     assert address.keys == ("BusinessPartner", "AddressID")
     schema = model.object_schema(BP)
     assert CITY in schema.fields
-    plan = plan_read(entity, ["OrganizationBPName1", CITY], change_field="LastChangeDate")
+    plan = plan_read(entity, ["OrganizationBPName1", CITY],
+                     stamp=ChangeStamp(("LastChangeDate",)),
+                     single_entry={ADDRESS})
     assert plan.select == ("BusinessPartner,LastChangeDate,OrganizationBPName1,"
                            f"{ADDRESS}/AddressID,{CITY}")
 
@@ -98,7 +103,7 @@ def test_mock_address_fields_that_real_s4_lacks() -> None:
 def test_real_change_tracking_fields(file: str, entity_set: str, change_field: str) -> None:
     entity = real(file).entity(entity_set)
     assert entity.type.properties[change_field].type == "Edm.DateTimeOffset"
-    plan = plan_read(entity, [], change_field=change_field)
+    plan = plan_read(entity, [], stamp=ChangeStamp((change_field,)))
     assert plan.own == (*entity.type.keys, change_field)
 
 

@@ -19,6 +19,7 @@ from connectors.sap import batch as sap_batch
 from connectors.sap.errors import (
     OutcomeUnknown,
     PreconditionFailed,
+    PreconditionRequired,
     SapRejected,
     retry_after,
     translate,
@@ -32,9 +33,11 @@ from connectors.sap.filters import (
 )
 from connectors.sap.keys import alpha_in, alpha_out, key_forms, same_key
 from connectors.sap.metadata import EntityModel, parse_edmx
+from connectors.sap.payloads import WriteOptions
+from connectors.sap.results import created_key
 from connectors.sap.retry import RetryPolicy
 from connectors.sap.values import decode, encode, iso_millis, json_date, parse_datetime
-from connectors.sap.writing import WriteOptions, created_key, plan_write
+from connectors.sap.writing import plan_write
 from connectors.settings import load_settings
 
 TYPES = {"OrganizationBPName1": "Edm.String", "LastChangeDate": "Edm.DateTime",
@@ -245,6 +248,7 @@ def test_business_error_is_a_rejected_record_with_details() -> None:
     ("status", "where", "expected", "code"),
     [
         (412, "record", PreconditionFailed, "PRECONDITION_FAILED"),
+        (428, "record", PreconditionRequired, "PRECONDITION_REQUIRED"),
         (401, "service", ConfigError, "AUTH_FAILED"),
         (403, "service", ConfigError, "FORBIDDEN"),
         (404, "service", ConfigError, "NOT_FOUND"),
@@ -358,7 +362,7 @@ SMALL_EDMX = b"""<?xml version="1.0" encoding="utf-8"?>
    <EntitySet Name="As" EntityType="S.A"/></EntityContainer>
  </Schema></edmx:DataServices></edmx:Edmx>"""
 
-OPTIONS = WriteOptions({"to_A": {"No": "1"}})
+OPTIONS = WriteOptions({"to_A": {"No": "1"}}, single_entry={"to_A"})
 
 
 def small() -> EntityModel:

@@ -20,7 +20,7 @@ from sap_support import (
 )
 
 from connectors.base import SourceRecord, TargetRecord
-from connectors.errors import ConfigError, RecordRejected, TransientError
+from connectors.errors import ConfigError, ConflictError, RecordRejected, TransientError
 from connectors.sap import SapODataConnector
 from connectors.sap.errors import OutcomeUnknown, PreconditionFailed
 from sandbox.process import ChildServer
@@ -158,7 +158,8 @@ def test_stale_etag_fails_and_overwrites_nothing(connector: SapODataConnector) -
         ref="late", key="1000004", etag=read_earlier.etag, fields={"SearchTerm1": "LATE"})])
     assert late[0].outcome == "failed"
     assert isinstance(late[0].error, PreconditionFailed)
-    assert isinstance(late[0].error, RecordRejected)
+    assert isinstance(late[0].error, ConflictError)
+    assert not isinstance(late[0].error, RecordRejected)
     assert late[0].error.code == "PRECONDITION_FAILED"
     assert fetch(connector, "1000004").fields["SearchTerm1"] == "MEANWHILE"
 
