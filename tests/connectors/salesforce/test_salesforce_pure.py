@@ -23,9 +23,9 @@ from connectors.salesforce.errors import (
     translate_token_error,
 )
 from connectors.salesforce.records import parse_datetime, source_record
+from connectors.salesforce.routes import Route
 from connectors.salesforce.schema import object_schema
 from connectors.salesforce.settings import SalesforceSettings
-from connectors.salesforce.routes import Route
 from connectors.settings import load_settings
 
 LOGIN = "https://127.0.0.1:8443"
