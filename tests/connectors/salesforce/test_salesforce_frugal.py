@@ -21,14 +21,16 @@ from salesforce_support import SandboxControl, api_patch, api_query
 from connectors.base import Cursor, TargetRecord
 from connectors.errors import RecordRejected
 from connectors.salesforce import SalesforceConnector
+from connectors.salesforce.soql import quote_string
 
 EXT = "ERP_Customer_Number__c"
 WRITES = "/composite/sobjects"
 
 
 def accounts(count: int, prefix: str = "L", name: str = "Load") -> list[TargetRecord]:
-    return [TargetRecord(ref=f"{prefix}{i}", fields={EXT: f"{prefix}{i:05d}", "Name": f"{name} {i}"},
-                         upsert_field=EXT) for i in range(count)]
+    return [TargetRecord(ref=f"{prefix}{i}", upsert_field=EXT,
+                         fields={EXT: f"{prefix}{i:05d}", "Name": f"{name} {i}"})
+            for i in range(count)]
 
 
 def pages(records: list[TargetRecord], size: int) -> list[list[TargetRecord]]:
@@ -38,7 +40,8 @@ def pages(records: list[TargetRecord], size: int) -> list[list[TargetRecord]]:
 def count_accounts(sandbox: SandboxControl, prefix: str) -> tuple[int, int]:
     """``(rows, distinct External IDs)`` of the sandbox's accounts whose External ID starts with
     ``prefix``, read through the REST API as another user would."""
-    rows = api_query(sandbox, f"SELECT {EXT} FROM Account WHERE {EXT} LIKE '{prefix}%'")
+    soql = "SELECT ERP_Customer_Number__c FROM Account WHERE ERP_Customer_Number__c LIKE "
+    rows = api_query(sandbox, soql + quote_string(prefix + "%"))
     return len(rows), len({row[EXT] for row in rows})
 
 
@@ -102,7 +105,7 @@ def test_one_failure_in_a_batch_of_200_leaves_199_written(
     assert sum(r.outcome == "created" for r in results) == 199
     assert len(sandbox.served_data_calls(marker=WRITES)) == 1  # a rejection is not resent
     assert count_accounts(sandbox, "F") == (199, 199)
-    assert not api_query(sandbox, f"SELECT Id FROM Account WHERE {EXT} = 'F00117'")
+    assert not api_query(sandbox, "SELECT Id FROM Account WHERE ERP_Customer_Number__c = 'F00117'")
 
 
 def test_a_503_burst_mid_run_ends_with_every_record_written_once(
