@@ -33,15 +33,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import TargetRecord, WriteResult
-from connectors.errors import RecordRejected, SyncError, TransientError
+from connectors.errors import RecordRejected, TransientError
 from connectors.salesforce.bulk_csv import Upload, csv_fields, encode_jobs, result_rows
-from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.collections import Indexed, Results
 from connectors.salesforce.errors import RECORD_LOCK_CODES, SYSTEM, translate_bulk_error
-from connectors.salesforce.references import Relationship
 from connectors.salesforce.retry import logger
 from connectors.salesforce.routes import Route
-from connectors.salesforce.settings import SalesforceSettings
+from connectors.salesforce.write_context import Indexed, WriteContext
 
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 CSV_HEADERS = {"Content-Type": "text/csv", "Accept": "text/csv"}
@@ -61,19 +58,11 @@ class JobOutcome:
 class BulkWriter:
     """Sends the bulk-capable records of one ``write_batch`` call as ingest jobs."""
 
-    def __init__(
-        self,
-        client: SalesforceClient,
-        settings: SalesforceSettings,
-        obj: str,
-        relationships: Mapping[str, Relationship],
-        results: Results,
-    ) -> None:
-        self._client = client
-        self._settings = settings
-        self._obj = obj
-        self._relationships = relationships
-        self._results = results
+    def __init__(self, context: WriteContext) -> None:
+        self._context = context
+        self._client = context.client
+        self._settings = context.settings
+        self._obj = context.obj
 
     def write(self, route: Route, items: list[Indexed]) -> list[Indexed]:
         """Write ``items`` (all of ``route``); results land in the shared ``Results``. Returns
@@ -92,9 +81,10 @@ class BulkWriter:
         rows: dict[int, dict[str, str]] = {}
         for index, record in items:
             try:
-                rows[index] = csv_fields(record, self._relationships, route.kind == "update")
+                rows[index] = csv_fields(record, self._context.relationships,
+                                         route.kind == "update")
             except TypeError as exc:
-                self._fail(index, record, RecordRejected(
+                self._context.fail(index, record, RecordRejected(
                     f"{self._obj}: {exc}", code="UNSUPPORTED_VALUE", system=SYSTEM))
         return rows
 
@@ -148,14 +138,14 @@ class BulkWriter:
             index = pending.take(row)
             if index is None:
                 continue
-            error = translate_bulk_error(row.get("sf__Error", ""), context=self._context(),
+            error = translate_bulk_error(row.get("sf__Error", ""), context=f"bulk {self._obj}",
                                          redact=self._client.redact)
             if error.code in RECORD_LOCK_CODES:
                 locked.append((index, records[index]))
             else:
-                self._fail(index, records[index], error)
+                self._context.fail(index, records[index], error)
         for index in pending.drain():
-            self._fail(index, records[index], _unfinished(outcome))
+            self._context.fail(index, records[index], _unfinished(outcome))
         return locked
 
     def _result_set(self, job_id: str, kind: str) -> list[dict[str, str]]:
@@ -165,16 +155,9 @@ class BulkWriter:
 
     def _succeed(self, index: int, record: TargetRecord, row: Mapping[str, str]) -> None:
         created = row.get("sf__Created", "").lower() == "true"
-        self._results[index] = WriteResult(
+        self._context.results[index] = WriteResult(
             ref=record.ref, outcome="created" if created else "updated",
             key=row.get("sf__Id") or record.key)
-
-    def _fail(self, index: int, record: TargetRecord, error: SyncError) -> None:
-        self._results[index] = WriteResult(ref=record.ref, outcome="failed", key=record.key,
-                                           error=error)
-
-    def _context(self) -> str:
-        return f"bulk {self._obj}"
 
 
 def _unfinished(outcome: JobOutcome) -> TransientError:

@@ -17,15 +17,12 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from connectors.base import TargetRecord, WriteResult
 from connectors.errors import SyncError, TransientError
-from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import RECORD_LOCK_CODES, SYSTEM, translate_record_errors
-from connectors.salesforce.references import Relationship, nest_references
+from connectors.salesforce.references import nest_references
 from connectors.salesforce.retry import backoff, log_retry
 from connectors.salesforce.routes import Route
-from connectors.salesforce.settings import SalesforceSettings
+from connectors.salesforce.write_context import Indexed, WriteContext
 
-Indexed = tuple[int, TargetRecord]
-Results = dict[int, WriteResult]
 Failed = list[tuple[int, TargetRecord, SyncError]]
 
 
@@ -40,19 +37,11 @@ class _StillLocked(Exception):
 class CollectionWriter:
     """Sends the records of one object through sObject Collections into a shared ``Results``."""
 
-    def __init__(
-        self,
-        client: SalesforceClient,
-        settings: SalesforceSettings,
-        obj: str,
-        relationships: Mapping[str, Relationship],
-        results: Results,
-    ) -> None:
-        self._client = client
-        self._settings = settings
-        self._obj = obj
-        self._relationships = relationships
-        self._results = results
+    def __init__(self, context: WriteContext) -> None:
+        self._context = context
+        self._client = context.client
+        self._settings = context.settings
+        self._obj = context.obj
 
     def write(self, route: Route, items: list[Indexed]) -> None:
         """Send ``items`` in chunks; resend only locked records, with backoff, a bounded number
@@ -79,7 +68,7 @@ class CollectionWriter:
                         raise _StillLocked(locked)
         except _StillLocked as exc:
             for index, record, error in exc.locked:
-                self._results[index] = WriteResult(ref=record.ref, outcome="failed", error=error)
+                self._context.fail(index, record, error)
 
     def _send(self, route: Route, chunk: list[Indexed]) -> Failed:
         """One collection call; records results and returns the records that hit a lock."""
@@ -100,13 +89,13 @@ class CollectionWriter:
             if result.error is not None and result.error.code in RECORD_LOCK_CODES:
                 locked.append((index, record, result.error))
             else:
-                self._results[index] = result
+                self._context.results[index] = result
         return locked
 
     def _payload(self, route: Route, record: TargetRecord) -> dict[str, Any]:
         fields = {k: v for k, v in record.fields.items() if k != "attributes"}
         body: dict[str, Any] = {"attributes": {"type": self._obj}}
-        body.update(nest_references(fields, self._relationships))
+        body.update(nest_references(fields, self._context.relationships))
         if route.kind == "update":
             body["Id"] = record.key
         return body

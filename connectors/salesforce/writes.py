@@ -33,13 +33,14 @@ from connectors.errors import (
 )
 from connectors.salesforce.bulk import CALLS_PER_JOB, BulkWriter
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.collections import CollectionWriter, Indexed, Results
+from connectors.salesforce.collections import CollectionWriter
 from connectors.salesforce.errors import SYSTEM
 from connectors.salesforce.references import split_path
 from connectors.salesforce.routes import Route
 from connectors.salesforce.schema import relationships
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.soql import checked_name
+from connectors.salesforce.write_context import Indexed, Results, WriteContext
 
 Groups = dict[Route, list[Indexed]]
 
@@ -59,9 +60,9 @@ class BatchWriter:
         self._obj = obj
         self._schema = schema
         self._results: Results = {}
-        links = relationships(schema)
-        self._collections = CollectionWriter(client, settings, obj, links, self._results)
-        self._bulk = BulkWriter(client, settings, obj, links, self._results)
+        context = WriteContext(client, settings, obj, relationships(schema), self._results)
+        self._collections = CollectionWriter(context)
+        self._bulk = BulkWriter(context)
 
     def write(self, records: Sequence[TargetRecord]) -> list[WriteResult]:
         """One result per record, in input order."""
