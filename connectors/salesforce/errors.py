@@ -129,6 +129,18 @@ RECORD_CODES: frozenset[str] = frozenset(
 
 TRANSIENT_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 
+RECORD_LEVEL: dict[str, type[SyncError]] = {"INVALID_FIELD": RecordRejected}
+"""Codes that mean something else for one record of a batch than for a whole call. A call
+refused with ``INVALID_FIELD`` names a field that does not exist (configuration); one record
+failing with it while the others of the call pass is a parent reference by External ID that
+matched no parent ("Foreign key external ID: ... not found"): that record's data."""
+
+
+def classify_record_code(code: str) -> type[SyncError]:
+    """The branch of one failed record's code; unknown codes dead-letter the record (the dead
+    letter keeps the code, so that the table can learn it)."""
+    return RECORD_LEVEL.get(code) or classify_code(code) or RecordRejected
+
 
 def _no_redaction(text: str) -> str:
     return text
@@ -208,7 +220,7 @@ def translate_record_errors(
     and the dead letter keeps the code so that the table can learn it.
     """
     code, message = first_error(errors, code_key="statusCode")
-    cls = classify_code(code) or RecordRejected
+    cls = classify_record_code(code)
     fields = _fields_of(errors)
     where = f" [{', '.join(fields)}]" if fields else ""
     return make_error(cls, f"{context}{where}: {redact(message)}", code or "UNKNOWN")
@@ -225,7 +237,7 @@ def translate_bulk_error(
     without one is a ``RecordRejected`` with code ``UNKNOWN``, like an unknown code."""
     match = _BULK_ERROR.match(sf_error.strip())
     code, message = (match.group(1), match.group(2).strip()) if match else ("", sf_error)
-    cls = classify_code(code) or RecordRejected
+    cls = classify_record_code(code)
     return make_error(cls, f"{context}: {redact(message)}", code or "UNKNOWN")
 
 

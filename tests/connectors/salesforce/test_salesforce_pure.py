@@ -87,6 +87,7 @@ def test_the_message_text_never_decides_the_branch() -> None:
         ("SOMETHING_NEW_IN_WINTER_27", RecordRejected),
         ("UNABLE_TO_LOCK_ROW", TransientError),
         ("INVALID_FIELD_FOR_INSERT_UPDATE", ConfigError),
+        ("INVALID_FIELD", RecordRejected),  # one record's parent reference matched nothing
     ],
 )
 def test_per_record_errors(code: str, expected: type[Exception]) -> None:
