@@ -63,7 +63,7 @@ class ApiBudget:
         """Calls this connector may make in all (``None`` until the limit is known)."""
         if self.share is None or self.usage is None:
             return None
-        return math.floor(self.usage[1] * self.share)
+        return math.floor(round(self.usage[1] * self.share, 6))  # 0.1 * 30 is 3, not 2.99..
 
     def daily_allowance_spent(self) -> bool:
         """The org itself is out of calls, as far as the last header tells."""

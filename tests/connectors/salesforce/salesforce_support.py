@@ -139,6 +139,11 @@ def api_patch(control: SandboxControl, obj: str, record_id: str, fields: dict[st
     OtherUser(control).call("PATCH", f"/sobjects/{obj}/{record_id}", json=fields)
 
 
+def api_get(control: SandboxControl, obj: str, record_id: str) -> dict[str, Any]:
+    """A record as another Salesforce user reads it."""
+    return dict(OtherUser(control).call("GET", f"/sobjects/{obj}/{record_id}"))
+
+
 def api_query(control: SandboxControl, soql: str) -> list[dict[str, Any]]:
     """Every row of ``soql``, following ``nextRecordsUrl``, as another user reads them."""
     user = OtherUser(control)
