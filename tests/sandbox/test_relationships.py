@@ -60,7 +60,7 @@ def test_collections_upsert_resolves_each_record_and_fails_only_the_bad_one(
 
 def test_parent_fields_in_select_where_and_order_by(server: ChildServer,
                                                     http: requests.Session, api: Api) -> None:
-    _accounts(server, http)
+    _, beta = _accounts(server, http)
     seed(server, http, [
         {"LastName": "Zeta", "Account": {CUSTOMER: "0001000001"}},
         {"LastName": "Eta", "Account": {CUSTOMER: "0001000002"}},
@@ -71,8 +71,7 @@ def test_parent_fields_in_select_where_and_order_by(server: ChildServer,
     records = body["records"]
     assert [r["LastName"] for r in records] == ["Eta", "Zeta", "Orphan"]
     assert records[0]["Account"] == {
-        "attributes": {"type": "Account",
-                       "url": f"{DATA}/sobjects/Account/{records[0]['Account']['attributes']['url'].rsplit('/', 1)[1]}"},
+        "attributes": {"type": "Account", "url": f"{DATA}/sobjects/Account/{beta}"},
         "Name": "Beta", CUSTOMER: "0001000002"}
     assert records[2]["Account"] is None
     assert list(records[0]) == ["attributes", "LastName", "Account"]
