@@ -188,7 +188,7 @@ def test_deleting_parents_cascades_restricts_or_clears(server: ChildServer,
     assert api.call("DELETE", f"/sobjects/Product2/{ids['product']}").status_code == 204
     cleared = api.call("GET", f"/sobjects/Inventory_Level__c/{level}").json()
     assert cleared["Product__c"] is None and cleared["On_Hand__c"] == 5.125
-    entries = api.query("SELECT Id FROM PricebookEntry WHERE Product2Id = "
-                        f"'{ids['product']}'")
+    soql = f"SELECT Id FROM PricebookEntry WHERE Product2Id = '{ids['product']}'"  # noqa: S608
+    entries = api.query(soql)
     assert entries["totalSize"] == 0  # entries go with their product
     assert control(server, http, "GET", "health")["status"] == "ok"
