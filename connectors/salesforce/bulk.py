@@ -5,16 +5,19 @@ https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/):
 
 1. ``POST jobs/ingest`` with ``object``, ``operation`` (``upsert`` with ``externalIdFieldName``,
    or ``update``), ``contentType: CSV``, ``lineEnding: LF`` ("Create a Job", create_job.htm);
-2. ``PUT`` the CSV to the job's ``contentUrl`` (201; "Upload Job Data", upload_job_data.htm);
+2. ``PUT`` the CSV to the job's ``contentUrl`` (201; "Upload Job Data", upload_job_data.htm),
+   once: a job takes one upload, so after an upload that may have arrived the job is aborted
+   and a new one made;
 3. ``PATCH jobs/ingest/{id}`` ``{"state": "UploadComplete"}`` ("Upload Complete",
    close_job.htm) - without it nothing is processed;
 4. ``GET jobs/ingest/{id}`` until the state is ``JobComplete``, ``Failed`` or ``Aborted``
    ("Job States", bulk_api_2_job_states.htm), waiting ``bulk_poll_seconds`` at first and twice
    as long each time up to ``bulk_poll_max_seconds``; after ``bulk_timeout_seconds`` the job is
    aborted (``{"state": "Aborted"}``) so that it stops taking records;
-5. ``GET .../successfulResults/``, ``.../failedResults/`` and ``.../unprocessedrecords/``
-   (CSV; get_job_successful_results.htm, get_job_failed_results.htm,
-   get_job_unprocessed_results.htm).
+5. ``GET .../successfulResults/``, then ``.../failedResults/`` unless the job counted no
+   failed rows (``numberRecordsFailed``), then ``.../unprocessedrecords/`` unless the job
+   completed (CSV; get_job_successful_results.htm, get_job_failed_results.htm,
+   get_job_unprocessed_results.htm). A clean job costs four calls and its polls.
 
 Result rows come in no particular order; each echoes the columns sent, so a row is matched
 back to its record by the route's key column (the External ID value, or ``Id`` for an update).
@@ -32,27 +35,49 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
 from connectors.base import TargetRecord, WriteResult
-from connectors.errors import RecordRejected, TransientError
+from connectors.errors import ConfigError, RecordRejected, SyncError, TransientError
 from connectors.salesforce.bulk_csv import Upload, csv_fields, encode_jobs, result_rows
-from connectors.salesforce.errors import RECORD_LOCK_CODES, SYSTEM, translate_bulk_error
-from connectors.salesforce.retry import logger
+from connectors.salesforce.errors import (
+    RECORD_LOCK_CODES,
+    SYSTEM,
+    is_worth_retrying,
+    translate_bulk_error,
+)
+from connectors.salesforce.retry import backoff, log_retry, logger
 from connectors.salesforce.routes import Route
 from connectors.salesforce.write_context import Indexed, WriteContext
 
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
+JOB_STATE_CODES = frozenset({"INVALIDJOBSTATE"})
+"""The job is not in the state the request needs ("Bulk API 2.0 Error Codes")."""
 CSV_HEADERS = {"Content-Type": "text/csv", "Accept": "text/csv"}
 CALLS_PER_JOB = 7
-"""Create, upload, close, one poll, three result sets: what a budget must allow a job."""
+"""Create, upload, close, one poll, three result sets: what a budget must allow a job (a
+clean one takes five)."""
 
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """How a job ended: its final state and, when it failed, Salesforce's reason."""
+    """How a job ended: its final state, how many rows failed, and Salesforce's reason when
+    the job itself failed."""
 
     job_id: str
     state: str
     error_message: str = ""
+    failed_rows: int | None = None
+
+    @classmethod
+    def of(cls, job_id: str, info: Mapping[str, Any]) -> JobOutcome:
+        failed = info.get("numberRecordsFailed")
+        return cls(job_id, str(info.get("state", "")), str(info.get("errorMessage") or ""),
+                   failed if isinstance(failed, int) else None)
+
+    @property
+    def completed(self) -> bool:
+        return self.state == "JobComplete"
 
 
 class BulkWriter:
@@ -91,6 +116,40 @@ class BulkWriter:
     # -- one job -----------------------------------------------------------------------------
 
     def _run_job(self, route: Route, upload: Upload) -> JobOutcome:
+        job_id = self._open_with_data(route, upload)
+        try:
+            self._set_state(job_id, "UploadComplete")
+        except ConfigError as exc:
+            # A retried close whose first send went through: the job is past Open already.
+            if exc.code not in JOB_STATE_CODES:
+                raise
+        return self._wait(job_id)
+
+    def _open_with_data(self, route: Route, upload: Upload) -> str:
+        """A job holding ``upload``. Salesforce takes one upload per job, so an upload that may
+        or may not have arrived is not sent again: that job is aborted (it processes nothing
+        before UploadComplete) and the data goes to a new one, a bounded number of times."""
+        retrying = Retrying(
+            retry=retry_if_exception(is_worth_retrying),
+            stop=stop_after_attempt(self._settings.max_retries + 1),
+            wait=backoff(self._settings),
+            before_sleep=log_retry(f"bulk upload {self._obj}"),
+            reraise=True,
+        )
+        job_id: str = retrying(self._job_with, route, upload)
+        return job_id
+
+    def _job_with(self, route: Route, upload: Upload) -> str:
+        job_id, content_url = self._create_job(route)
+        try:
+            self._client.raw("PUT", content_url, f"bulk upload {job_id}", data=upload.body,
+                             headers=CSV_HEADERS, idempotent=False)
+        except TransientError:
+            self._abandon(job_id)
+            raise
+        return job_id
+
+    def _create_job(self, route: Route) -> tuple[str, str]:
         spec: dict[str, Any] = {"object": self._obj, "operation": route.kind,
                                 "contentType": "CSV", "lineEnding": "LF"}
         if route.kind == "upsert":
@@ -98,11 +157,14 @@ class BulkWriter:
         job = self._client.rest("POST", "jobs/ingest", f"bulk {route.kind} {self._obj}",
                                 json=spec)
         job_id = str(job["id"])
-        content_url = str(job.get("contentUrl") or f"jobs/ingest/{job_id}/batches")
-        self._client.raw("PUT", content_url, f"bulk upload {job_id}", data=upload.body,
-                         headers=CSV_HEADERS)
-        self._set_state(job_id, "UploadComplete")
-        return self._wait(job_id)
+        return job_id, str(job.get("contentUrl") or f"jobs/ingest/{job_id}/batches")
+
+    def _abandon(self, job_id: str) -> None:
+        """Abort a job we will not use; failing to is harmless (an Open job never runs)."""
+        try:
+            self._set_state(job_id, "Aborted")
+        except SyncError as exc:
+            logger.warning("salesforce bulk job %s not aborted: %s", job_id, exc)
 
     def _set_state(self, job_id: str, state: str) -> None:
         path = f"jobs/ingest/{job_id}"
@@ -116,7 +178,7 @@ class BulkWriter:
             info = self._client.rest("GET", f"jobs/ingest/{job_id}", f"bulk poll {job_id}")
             state = str(info.get("state", ""))
             if state in FINAL_STATES:
-                return JobOutcome(job_id, state, str(info.get("errorMessage") or ""))
+                return JobOutcome.of(job_id, info)
             if time.monotonic() + wait > deadline:
                 logger.warning("salesforce bulk job %s still %s; aborting it", job_id, state)
                 self._set_state(job_id, "Aborted")
@@ -129,12 +191,30 @@ class BulkWriter:
     def _collect(
         self, outcome: JobOutcome, pending: _Pending, records: Mapping[int, TargetRecord]
     ) -> list[Indexed]:
-        locked: list[Indexed] = []
+        """Map the job's result rows back to records; the ones that hit a lock are returned.
+        Result sets that cannot hold a row are not asked for: failed rows when the job counted
+        none, unprocessed rows when it completed."""
         for row in self._result_set(outcome.job_id, "successfulResults"):
             index = pending.take(row)
             if index is not None:
                 self._succeed(index, records[index], row)
-        for row in self._result_set(outcome.job_id, "failedResults"):
+        locked: list[Indexed] = []
+        if outcome.failed_rows != 0:
+            locked = self._take_failures(outcome.job_id, pending, records)
+        if not outcome.completed:
+            for row in self._result_set(outcome.job_id, "unprocessedrecords"):
+                index = pending.take(row)
+                if index is not None:
+                    self._context.fail(index, records[index], _unfinished(outcome, "UNPROCESSED"))
+        for index in pending.drain():
+            self._context.fail(index, records[index], _unfinished(outcome, "NO_RESULT"))
+        return locked
+
+    def _take_failures(
+        self, job_id: str, pending: _Pending, records: Mapping[int, TargetRecord]
+    ) -> list[Indexed]:
+        locked: list[Indexed] = []
+        for row in self._result_set(job_id, "failedResults"):
             index = pending.take(row)
             if index is None:
                 continue
@@ -144,8 +224,6 @@ class BulkWriter:
                 locked.append((index, records[index]))
             else:
                 self._context.fail(index, records[index], error)
-        for index in pending.drain():
-            self._context.fail(index, records[index], _unfinished(outcome))
         return locked
 
     def _result_set(self, job_id: str, kind: str) -> list[dict[str, str]]:
@@ -160,9 +238,10 @@ class BulkWriter:
             key=row.get("sf__Id") or record.key)
 
 
-def _unfinished(outcome: JobOutcome) -> TransientError:
-    """Why a record has no result: the job failed, was aborted, or took too long. Transient:
-    a resend is harmless (upserts by External ID, updates by Id) and may well pass."""
+def _unfinished(outcome: JobOutcome, what: str) -> TransientError:
+    """Why a record has no result: the job failed, was aborted, or took too long (``what`` is
+    ``UNPROCESSED`` when the job listed the row as such, ``NO_RESULT`` when no result set named
+    it). Transient: a resend is harmless (upserts by External ID, updates by Id) and may pass."""
     reasons = {
         "Failed": f"job failed: {outcome.error_message or 'no reason given'}",
         "Aborted": "job was aborted",
@@ -171,7 +250,7 @@ def _unfinished(outcome: JobOutcome) -> TransientError:
     }
     return TransientError(
         f"bulk job {outcome.job_id}: {reasons.get(outcome.state, outcome.state)}",
-        code=f"BULK_{outcome.state.upper()}",
+        code=f"BULK_{what}",
         system=SYSTEM,
     )
 

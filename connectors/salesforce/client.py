@@ -145,6 +145,7 @@ class SalesforceClient:
         data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
+        idempotent: bool = True,
     ) -> requests.Response:
         """A call whose body or answer is not JSON (Bulk API CSV); ``path`` is relative to
         ``/services/data/vXX.X/``, or to the instance when it starts with ``services/`` (a
@@ -157,7 +158,7 @@ class SalesforceClient:
                 method, self._url(sf, path), headers=sent, data=data, json=json, timeout=timeout
             )
 
-        return self.call(send, context)
+        return self.call(send, context, idempotent=idempotent)
 
     def _url(self, sf: Salesforce, path: str) -> str:
         if path.lstrip("/").startswith("services/") and self._token is not None:

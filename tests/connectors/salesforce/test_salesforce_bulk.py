@@ -9,7 +9,7 @@ import pytest
 from salesforce_support import SandboxControl, api_get, api_query, make_settings
 
 from connectors.base import TargetRecord
-from connectors.errors import RecordRejected
+from connectors.errors import RecordRejected, TransientError
 from connectors.salesforce import SalesforceConnector
 
 EXT = "ERP_Customer_Number__c"
@@ -58,9 +58,10 @@ def test_10000_records_in_one_call_are_one_bulk_job(
     assert calls.count(("POST", "")) == 1  # one job
     assert calls.count(("PUT", "<job>/batches")) == 1  # one upload
     assert ("PATCH", "<job>") in calls
-    assert {c for c in calls if c[0] == "GET" and c[1] != "<job>"} == {
-        ("GET", "<job>/successfulResults"), ("GET", "<job>/failedResults"),
-        ("GET", "<job>/unprocessedrecords")}
+    # A job without failures: only its successful rows are fetched.
+    assert [c for c in calls if c[0] == "GET" and c[1] != "<job>"] == [
+        ("GET", "<job>/successfulResults")]
+    assert len(calls) == 4 + calls.count(("GET", "<job>"))  # and its polls
     assert sandbox.served_data_calls(marker="/composite/") == []
     rows = api_query(sandbox, "SELECT Id, ERP_Customer_Number__c FROM Account")
     assert len(rows) == len({r[EXT] for r in rows}) == 10_000
@@ -132,3 +133,78 @@ def test_values_are_written_in_their_salesforce_form(
     (row,) = api_query(sandbox, "SELECT Name, NumberOfEmployees, Description FROM Account "
                                 "WHERE ERP_Customer_Number__c = 'V-odd'")
     assert {k: row[k] for k in tricky} == tricky
+
+
+def test_rows_a_job_could_not_lock_are_resent_through_collections(
+    sandbox: SandboxControl, bulk: SalesforceConnector
+) -> None:
+    sandbox.faults(record_errors={"W00003": "UNABLE_TO_LOCK_ROW"})
+    results = bulk.write_batch("Account", accounts(20, "W"))
+    assert {r.outcome for r in results} == {"created"}, {r.error for r in results}
+    assert job_calls(sandbox).count(("POST", "")) == 1
+    (resend,) = sandbox.served_data_calls(marker="/composite/sobjects")
+    assert resend["method"] == "PATCH"
+    assert len(api_query(sandbox, "SELECT Id FROM Account")) == 20
+
+
+def test_parent_references_go_as_dotted_columns(
+    sandbox: SandboxControl, bulk: SalesforceConnector
+) -> None:
+    parents = sandbox.seed("Account", [{"Name": "Parent", EXT: "P0001"}])["Account"]
+    people = [TargetRecord(f"c{i}", {"ERP_Contact_Id__c": f"K{i:03d}", "LastName": f"P{i}",
+                                     "Account.ERP_Customer_Number__c": "P0001"},
+                           upsert_field="ERP_Contact_Id__c") for i in range(15)]
+    assert bulk.describe("Contact").has("Account.ERP_Customer_Number__c")
+    sandbox.clear_served()
+
+    created = bulk.write_batch("Contact", people)
+    unlinked = bulk.write_batch("Contact", [TargetRecord(
+        r.ref, {"Account.ERP_Customer_Number__c": None}, key=r.key) for r in created])
+
+    assert {r.outcome for r in created} == {"created"}, {r.error for r in created}
+    assert {r.outcome for r in unlinked} == {"updated"}, {r.error for r in unlinked}
+    assert job_calls(sandbox).count(("POST", "")) == 2
+    assert sandbox.served_data_calls(marker="/composite/") == []
+    rows = api_query(sandbox, "SELECT AccountId FROM Contact")
+    assert len(rows) == 15 and {r["AccountId"] for r in rows} == {None}
+    assert parents
+
+
+def pause_bulk(sandbox: SandboxControl, paused: bool) -> None:
+    response = sandbox.http.post(sandbox.url + "/_sandbox/bulk", json={"paused": paused},
+                                 timeout=30)
+    response.raise_for_status()
+
+
+def test_a_job_that_does_not_finish_in_time_is_aborted_and_its_records_fail_transiently(
+    sandbox: SandboxControl,
+) -> None:
+    settings = make_settings(sandbox.url, sandbox.ca_bundle, bulk_threshold=10,
+                             bulk_poll_seconds=0.05, bulk_poll_max_seconds=0.1,
+                             bulk_timeout_seconds=0.5)
+    pause_bulk(sandbox, True)
+    try:
+        with SalesforceConnector(settings) as connector:
+            results = connector.write_batch("Account", accounts(20, "Z"))
+    finally:
+        pause_bulk(sandbox, False)
+    assert {r.outcome for r in results} == {"failed"}
+    assert {r.error.code for r in results if r.error} == {"BULK_UNPROCESSED"}
+    assert all(isinstance(r.error, TransientError) for r in results)
+    assert ("PATCH", "<job>") in job_calls(sandbox)  # UploadComplete, then Aborted
+    assert api_query(sandbox, "SELECT Id FROM Account") == []
+
+
+@pytest.mark.parametrize(("method", "marker", "phase"), [
+    ("PUT", "/batches", "after"), ("PATCH", JOBS, "after"), ("GET", "/successfulResults", "after"),
+    ("POST", JOBS, "after"), ("GET", JOBS, "before")])
+def test_a_dropped_connection_during_a_job_ends_with_every_record_written_once(
+    sandbox: SandboxControl, bulk: SalesforceConnector, method: str, marker: str, phase: str
+) -> None:
+    sandbox.faults(bursts=[{"kind": "drop", "count": 1, "method": method,
+                            "path_contains": marker, "phase": phase}])
+    results = bulk.write_batch("Account", accounts(500, "R"))
+    assert {r.outcome for r in results} <= {"created", "updated"}, {r.error for r in results}
+    rows = api_query(sandbox, "SELECT ERP_Customer_Number__c FROM Account")
+    assert len(rows) == len({r[EXT] for r in rows}) == 500
+    assert any(c.get("dropped") for c in sandbox.served_data_calls())
