@@ -25,6 +25,29 @@ STEPS = [(path, n) for path in FILES for n in range(len(load_exchanges(path)))]
 
 Outcome = tuple[Exchange, int, Any, list[str]]
 
+UPSERT_BY_ID_LOOKUP = (
+    "the real org upserts Contacts on Email, an idLookup field that is not an External ID "
+    "(Contact describe: idLookup true, externalId false); the sandbox answers 400 INVALID_FIELD "
+    "'Provided external ID field does not exist or is not accessible: Email'")
+KNOWN_GAPS: dict[tuple[str, int], str] = {
+    ("TestUpsert.test_upsert__rest", 1): UPSERT_BY_ID_LOOKUP,
+    ("TestUpsert.test_upsert__rest", 3): "follows from step 1: no Contacts were made",
+    ("TestUpsert.test_upsert__rest", 4): UPSERT_BY_ID_LOOKUP,
+    ("TestUpsert.test_upsert__rest", 5): (
+        "Opportunity.ContactId (createable, not updateable in the real describe) is missing: "
+        "400 INVALID_FIELD 'No such column ContactId on sobject of type Opportunity'"),
+    ("TestUpsert.test_upsert__rest", 6): (
+        "parent-to-child subqueries, SELECT FirstName, (SELECT Name FROM Opportunities) FROM "
+        "Contact, answer 400 MALFORMED_QUERY"),
+}
+"""Where the sandbox departs from the recorded org today, step by step; strict, so that a fix
+in the sandbox turns the step into a failure until its entry is removed here."""
+
+
+def _marks(path: Path, step: int) -> list[pytest.MarkDecorator]:
+    gap = KNOWN_GAPS.get((path.stem, step))
+    return [pytest.mark.xfail(strict=True, reason=f"sandbox gap: {gap}")] if gap else []
+
 
 def _login(control: SandboxControl) -> tuple[str, str]:
     answer = control.http.post(control.url + "/services/oauth2/token", data={
@@ -63,8 +86,8 @@ def replays(sf_server: ChildServer) -> Iterator[dict[Path, list[Outcome]]]:
 
 
 @pytest.mark.skipif(not FILES, reason=f"no recorded Salesforce exchanges in {RECORDED}")
-@pytest.mark.parametrize(("path", "step"), STEPS,
-                         ids=[f"{p.stem}-{n}" for p, n in STEPS] or None)
+@pytest.mark.parametrize(("path", "step"), [
+    pytest.param(path, n, id=f"{path.stem}-{n}", marks=_marks(path, n)) for path, n in STEPS])
 def test_the_sandbox_answers_like_the_recorded_org(
     replays: dict[Path, list[Outcome]], path: Path, step: int
 ) -> None:
