@@ -1,7 +1,8 @@
 """Turning an sObject Describe answer into ``ObjectSchema``.
 
 The REST resource ``GET /services/data/vXX.X/sobjects/{obj}/describe`` lists every field with
-its ``type``, ``length``, ``nillable``, ``createable``, ``updateable``, ``externalId``, for
+its ``type``, ``length``, ``nillable``, ``createable``, ``updateable``, ``externalId``,
+``defaultedOnCreate``, for
 picklists ``picklistValues`` (with ``active``) and ``restrictedPicklist``, and for lookups
 ``relationshipName`` and ``referenceTo`` (REST API Developer Guide, "sObject Describe",
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm).
@@ -120,4 +121,5 @@ def field_schema(raw: Mapping[str, Any]) -> FieldSchema:
         external_id=bool(raw.get("externalId", False)),
         picklist_values=active,
         restricted_picklist=bool(raw.get("restrictedPicklist", False)),
+        defaulted_on_create=bool(raw.get("defaultedOnCreate", False)),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from connectors.salesforce.references import (
     split_path,
 )
 from connectors.salesforce.schema import object_schema, relationships
+from tests.conftest import SHARED_FIXTURES
 
 ACCOUNT = {
     "name": "Account",
@@ -175,3 +177,16 @@ def test_uploads_are_cut_by_size_and_each_has_the_header() -> None:
     assert all(len(u.body) <= 1_000 for u in uploads)
     assert [index for u in uploads for _, index in u.rows] == list(range(100))
     assert all(parse(u.body)[0].keys() == {"Ext__c", "Name"} for u in uploads)
+
+
+REAL_DESCRIBES = SHARED_FIXTURES / "salesforce" / "describe"
+
+
+@pytest.mark.skipif(not REAL_DESCRIBES.is_dir(), reason=f"{REAL_DESCRIBES} is absent")
+def test_what_a_create_must_carry_comes_from_a_real_describe() -> None:
+    contact = json.loads((REAL_DESCRIBES / "Contact.json").read_text(encoding="utf-8"))
+    schema = object_schema("Contact", contact, Describer())
+    required = sorted(n for n, f in schema.fields.items() if f.required_on_create)
+    assert required == ["LastName"]  # OwnerId is not nillable but defaulted on create
+    assert schema.fields["OwnerId"].defaulted_on_create
+    assert set(relationships(schema)) >= {"Account", "ReportsTo", "Owner"}
