@@ -63,6 +63,12 @@ def deleted() -> FieldSpec:
     return system("IsDeleted", "Deleted", "boolean", default=False)
 
 
+def with_system_fields(id_label: str, *fields: FieldSpec) -> tuple[FieldSpec, ...]:
+    """An object's fields with the ones every object has: Id and IsDeleted first, then the
+    given ones, then CreatedDate .. SystemModstamp."""
+    return (record_id(id_label), deleted(), *fields, *audit())
+
+
 def lookup(name: str, label: str, target: str, relationship: str, **extra: Any) -> FieldSpec:
     """A reference to one object (standard lookups: nillable, create/update allowed)."""
     kwargs: dict[str, Any] = {"length": 18, "reference_to": (target,),
@@ -107,6 +113,18 @@ def currency(name: str, label: str, precision: int = 18, scale: int = 2,
 def checkbox(name: str, label: str, default: bool = False, **extra: Any) -> FieldSpec:
     return FieldSpec(name, label, "boolean", nillable=False, defaulted=True, default=default,
                      custom=name.endswith("__c"), **extra)
+
+
+def record_name(label: str, length: int = 255) -> FieldSpec:
+    """A required Name field that also identifies the record (``idLookup``)."""
+    return FieldSpec("Name", label, "string", length, nillable=False, name_field=True,
+                     id_lookup=True)
+
+
+def account_lookup(on_parent_delete: str = "cascade") -> FieldSpec:
+    """``AccountId`` as Contact and Opportunity have it: deleted with the account."""
+    return lookup("AccountId", "Account ID", "Account", "Account",
+                  on_parent_delete=on_parent_delete)
 
 
 def auto_name(label: str) -> FieldSpec:

@@ -16,6 +16,8 @@ Book (``IsStandard = true``) exists in every org, so the sandbox creates it on e
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sandbox.salesforce import fields as f
 from sandbox.salesforce.schema import FieldSpec, ObjectSpec
 
@@ -24,11 +26,9 @@ STANDARD_PRICEBOOK_NAME = "Standard Price Book"
 
 PRODUCT2 = ObjectSpec(
     name="Product2", label="Product", label_plural="Products", key_prefix="01t",
-    fields=(
-        f.record_id("Product ID"),
-        f.deleted(),
-        FieldSpec("Name", "Product Name", "string", 255, nillable=False, name_field=True,
-                  id_lookup=True),
+    fields=f.with_system_fields(
+        "Product ID",
+        f.record_name("Product Name"),
         FieldSpec("ProductCode", "Product Code", "string", 255),
         FieldSpec("Description", "Product Description", "textarea", 4000,
                   extra_type="plaintextarea", filterable=False, sortable=False),
@@ -38,32 +38,27 @@ PRODUCT2 = ObjectSpec(
         FieldSpec("QuantityUnitOfMeasure", "Quantity Unit Of Measure", "picklist", 255,
                   picklist=f.values("Each")),
         FieldSpec("StockKeepingUnit", "Product SKU", "string", 180),
-        *f.audit(),
         f.external_key("ERP_Product_Number__c", "ERP Product Number", 40),
     ),
 )
 
 PRICEBOOK2 = ObjectSpec(
     name="Pricebook2", label="Price Book", label_plural="Price Books", key_prefix="01s",
-    fields=(
-        f.record_id("Price Book ID"),
-        f.deleted(),
-        FieldSpec("Name", "Price Book Name", "string", 255, nillable=False, name_field=True,
-                  id_lookup=True),
+    fields=f.with_system_fields(
+        "Price Book ID",
+        f.record_name("Price Book Name"),
         f.checkbox("IsActive", "Active", permissionable=True),
         f.system("IsArchived", "Is Archived", "boolean", default=False),
         FieldSpec("Description", "Description", "string", 255),
         f.system("IsStandard", "Is Standard Price Book", "boolean", default=False),
-        *f.audit(),
     ),
 )
 
 PRICEBOOK_ENTRY = ObjectSpec(
     name="PricebookEntry", label="Price Book Entry", label_plural="Price Book Entries",
     key_prefix="01u",
-    fields=(
-        f.record_id("Price Book Entry ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Price Book Entry ID",
         f.read_only("Name", "Product Name", "string", length=255, name_field=True,
                     derived="parent:Product2Id.Name"),
         f.lookup("Pricebook2Id", "Price Book ID", "Pricebook2", "Pricebook2", nillable=False,
@@ -76,19 +71,16 @@ PRICEBOOK_ENTRY = ObjectSpec(
         f.read_only("ProductCode", "Product Code", "string", length=255,
                     derived="parent:Product2Id.ProductCode"),
         f.system("IsArchived", "Is Archived", "boolean", default=False),
-        *f.audit(),
         f.external_key("ERP_Price_Key__c", "ERP Price Key", 80),
     ),
 )
 
 ORDER = ObjectSpec(
     name="Order", label="Order", label_plural="Orders", key_prefix="801",
-    fields=(
-        f.record_id("Order ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Order ID",
         f.owner(),
-        f.lookup("AccountId", "Account ID", "Account", "Account", required=True,
-                 on_parent_delete="restrict"),
+        replace(f.account_lookup("restrict"), required=True),
         f.lookup("Pricebook2Id", "Price Book ID", "Pricebook2", "Pricebook2"),
         f.lookup("OpportunityId", "Opportunity ID", "Opportunity", "Opportunity"),
         FieldSpec("EffectiveDate", "Order Start Date", "date", nillable=False),
@@ -105,7 +97,6 @@ ORDER = ObjectSpec(
         f.system("OrderNumber", "Order Number", "string", length=30, auto_number=True,
                  name_field=True, id_lookup=True, derived="auto_number:{:08d}"),
         *f.address("Billing"),
-        *f.audit(),
         f.external_key("ERP_Order_Number__c", "ERP Order Number", 20),
         *(FieldSpec(name, label, "picklist", 255, restricted=True, custom=True,
                     picklist=f.values("Not Started", "Partially", "Complete"))
@@ -119,9 +110,8 @@ ORDER = ObjectSpec(
 
 ORDER_ITEM = ObjectSpec(
     name="OrderItem", label="Order Product", label_plural="Order Products", key_prefix="802",
-    fields=(
-        f.record_id("Order Product ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Order Product ID",
         f.lookup("OrderId", "Order ID", "Order", "Order", nillable=False, updateable=False,
                  on_parent_delete="cascade", permissionable=False),
         f.lookup("PricebookEntryId", "Price Book Entry ID", "PricebookEntry", "PricebookEntry",
@@ -140,7 +130,6 @@ ORDER_ITEM = ObjectSpec(
         FieldSpec("Description", "Line Description", "string", 255),
         FieldSpec("ServiceDate", "Start Date", "date"),
         FieldSpec("EndDate", "End Date", "date"),
-        *f.audit(),
         f.external_key("ERP_Item_Key__c", "ERP Item Key", 40),
     ),
 )

@@ -25,12 +25,10 @@ def _quantity(name: str, label: str) -> FieldSpec:
 INVENTORY_LEVEL = ObjectSpec(
     name="Inventory_Level__c", label="Inventory Level", label_plural="Inventory Levels",
     key_prefix="a00", custom=True,
-    fields=(
-        f.record_id("Record ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Record ID",
         f.owner(),
         f.auto_name("Inventory Level Name"),
-        *f.audit(),
         f.external_key("ERP_Inventory_Key__c", "ERP Inventory Key", 80),
         f.custom_lookup("Product__c", "Product", "Product2"),
         f.text("Plant__c", "Plant", 4),
@@ -42,12 +40,10 @@ INVENTORY_LEVEL = ObjectSpec(
 
 INVOICE = ObjectSpec(
     name="Invoice__c", label="Invoice", label_plural="Invoices", key_prefix="a01", custom=True,
-    fields=(
-        f.record_id("Record ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Record ID",
         f.owner(),
         f.auto_name("Invoice Name"),
-        *f.audit(),
         f.external_key("ERP_Invoice_Number__c", "ERP Invoice Number", 20),
         f.custom_lookup("Account__c", "Account", "Account"),
         f.custom_lookup("Order__c", "Order", "Order"),
@@ -64,11 +60,9 @@ INVOICE = ObjectSpec(
 INVOICE_LINE = ObjectSpec(
     name="Invoice_Line__c", label="Invoice Line", label_plural="Invoice Lines",
     key_prefix="a02", custom=True,
-    fields=(
-        f.record_id("Record ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Record ID",
         f.auto_name("Invoice Line Name"),
-        *f.audit(),
         f.external_key("ERP_Invoice_Line_Key__c", "ERP Invoice Line Key", 40),
         f.master_detail("Invoice__c", "Invoice", "Invoice__c"),
         f.custom_lookup("Product__c", "Product", "Product2"),

@@ -47,9 +47,8 @@ def _description(label: str) -> FieldSpec:
 
 ACCOUNT = ObjectSpec(
     name="Account", label="Account", label_plural="Accounts", key_prefix="001",
-    fields=(
-        f.record_id("Account ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Account ID",
         FieldSpec("Name", "Account Name", "string", 255, nillable=False, name_field=True,
                   extra_type="switchablepersonname", compound="Name"),
         FieldSpec("Type", "Account Type", "picklist", 40, picklist=ACCOUNT_TYPES),
@@ -64,7 +63,6 @@ ACCOUNT = ObjectSpec(
         FieldSpec("NumberOfEmployees", "Employees", "int", digits=8),
         _description("Account Description"),
         f.owner(),
-        *f.audit(),
         f.external_key("ERP_Customer_Number__c", "ERP Customer Number", 20),
         f.checkbox("ERP_Blocked__c", "ERP Blocked"),
         FieldSpec("Tax_Number__c", "Tax Number", "string", 20, external_id=True,
@@ -77,10 +75,9 @@ ACCOUNT = ObjectSpec(
 
 CONTACT = ObjectSpec(
     name="Contact", label="Contact", label_plural="Contacts", key_prefix="003",
-    fields=(
-        f.record_id("Contact ID"),
-        f.deleted(),
-        f.lookup("AccountId", "Account ID", "Account", "Account", on_parent_delete="cascade"),
+    fields=f.with_system_fields(
+        "Contact ID",
+        f.account_lookup(),
         FieldSpec("LastName", "Last Name", "string", 80, nillable=False,
                   extra_type="personname", compound="Name"),
         FieldSpec("FirstName", "First Name", "string", 40, extra_type="personname",
@@ -99,20 +96,17 @@ CONTACT = ObjectSpec(
         FieldSpec("Department", "Department", "string", 80),
         _description("Contact Description"),
         f.owner(),
-        *f.audit(),
         f.external_key("ERP_Contact_Id__c", "ERP Contact Id", 20),
     ),
 )
 
 OPPORTUNITY = ObjectSpec(
     name="Opportunity", label="Opportunity", label_plural="Opportunities", key_prefix="006",
-    fields=(
-        f.record_id("Opportunity ID"),
-        f.deleted(),
-        f.lookup("AccountId", "Account ID", "Account", "Account", on_parent_delete="cascade"),
+    fields=f.with_system_fields(
+        "Opportunity ID",
+        f.account_lookup(),
         f.checkbox("IsPrivate", "Private", permissionable=True),
-        FieldSpec("Name", "Name", "string", 120, nillable=False, id_lookup=True,
-                  name_field=True),
+        f.record_name("Name", 120),
         _description("Description"),
         FieldSpec("StageName", "Stage", "picklist", 255, nillable=False, picklist=STAGES),
         f.currency("Amount", "Amount"),
@@ -140,7 +134,6 @@ OPPORTUNITY = ObjectSpec(
         f.system("HasOpportunityLineItem", "Has Line Item", "boolean", default=False),
         FieldSpec("TotalOpportunityQuantity", "Quantity", "double", precision=18, scale=2),
         f.owner(),
-        *f.audit(),
         f.text("ERP_Order_Number__c", "ERP Order Number", 20),
     ),
 )
@@ -148,9 +141,8 @@ OPPORTUNITY = ObjectSpec(
 OPPORTUNITY_LINE_ITEM = ObjectSpec(
     name="OpportunityLineItem", label="Opportunity Product",
     label_plural="Opportunity Product", key_prefix="00k",
-    fields=(
-        f.record_id("Line Item ID"),
-        f.deleted(),
+    fields=f.with_system_fields(
+        "Line Item ID",
         f.lookup("OpportunityId", "Opportunity ID", "Opportunity", "Opportunity",
                  nillable=False, updateable=False, on_parent_delete="cascade",
                  permissionable=False),
@@ -171,7 +163,6 @@ OPPORTUNITY_LINE_ITEM = ObjectSpec(
                     derived="multiply:Quantity,UnitPrice"),
         FieldSpec("ServiceDate", "Date", "date"),
         FieldSpec("Description", "Line Description", "string", 255),
-        *f.audit(),
     ),
 )
 

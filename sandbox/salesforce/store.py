@@ -225,6 +225,8 @@ def _table_statements(obj: ObjectSpec) -> list[str]:
         statements.append(f"CREATE INDEX IF NOT EXISTS {table}_k_{name} ON {table} "
                           f"(lower(json_extract(data, '$.{name}')))")
     for spec in obj.references:
+        if spec.reference_to == ("User",):
+            continue  # users are not records here; nothing looks records up by their user
         name = _safe(spec.name)
         statements.append(f"CREATE INDEX IF NOT EXISTS {table}_r_{name} ON {table} "
                           f"(json_extract(data, '$.{name}'))")

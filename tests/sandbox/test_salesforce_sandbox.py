@@ -36,6 +36,7 @@ from tests.sandbox.support import (
     new_session,
     seed,
     unsigned_jwt,
+    wait_for_job,
 )
 
 ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
@@ -239,6 +240,21 @@ def test_single_upsert_and_lookup_by_external_id(api: Api) -> None:
     assert found["Name"] == "Upserted again"
     not_external = api.call("PATCH", "/sobjects/Account/Name/x", json={})
     assert not_external.status_code == 404
+
+
+def test_upsert_by_a_non_unique_external_id_answers_300(server: ChildServer,
+                                                        http: requests.Session,
+                                                        api: Api) -> None:
+    first, second = seed(server, http, [{"Name": "A", "Tax_Number__c": "DE-1"},
+                                        {"Name": "B", "Tax_Number__c": "de-1"}])
+    several = api.call("PATCH", "/sobjects/Account/Tax_Number__c/DE-1", json={"Phone": "1"})
+    assert several.status_code == 300
+    assert several.json() == [f"{DATA}/sobjects/Account/{first}",
+                              f"{DATA}/sobjects/Account/{second}"]
+    unknown_field = api.call("PATCH", "/sobjects/Account/ERP_Customer_Number__c/X-1",
+                             json={"Nope__c": 1})
+    assert (unknown_field.status_code, unknown_field.json()[0]["errorCode"]) == (
+        400, "INVALID_FIELD")
 
 
 # ------------------------------------------------------------------------------------------ SOQL
@@ -711,6 +727,10 @@ def test_restart_with_file_database_keeps_records(workdir: Path, http: requests.
         session = _session(child.ca_bundle)
         assert control(child, session, "GET", "health")["now"].startswith("2027-01-01T00:00")
         [first] = seed(child, session, [{"Name": "Persistent", "ERP_Customer_Number__c": "P-1"}])
+        api = Api(child, session, get_token(child, session))
+        job = api.call("POST", "/jobs/query", json={"operation": "query",
+                                                    "query": "SELECT Name FROM Account"})
+        job_id = wait_for_job(api, "query", job.json()["id"])["id"]
     finally:
         child.stop()
     child = start(db=db, cert_dir=workdir / "certs", log_file=log, demo_data=True)
@@ -721,5 +741,9 @@ def test_restart_with_file_database_keeps_records(workdir: Path, http: requests.
         assert api.query("SELECT COUNT() FROM Account")["totalSize"] == 1  # not empty: no demo
         [second] = seed(child, session, [{"Name": "After restart"}])
         assert second != first and second > first
+        results = api.call("GET", f"/jobs/query/{job_id}/results")
+        assert results.text == '"Name"\n"Persistent"\n'  # Bulk jobs survive a restart too
+        books = api.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
+        assert books["totalSize"] == 1
     finally:
         child.stop()
