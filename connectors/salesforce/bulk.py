@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,10 +226,12 @@ class BulkWriter:
                 self._context.fail(index, records[index], error)
         return locked
 
-    def _result_set(self, job_id: str, kind: str) -> list[dict[str, str]]:
+    def _result_set(self, job_id: str, kind: str) -> Iterator[dict[str, str]]:
+        """The rows of one result set, parsed as they are read (one response body in memory,
+        not a second copy as dictionaries)."""
         answer = self._client.raw("GET", f"jobs/ingest/{job_id}/{kind}/",
                                   f"bulk {kind} {job_id}", headers=CSV_HEADERS)
-        return list(result_rows(answer.text))
+        return result_rows(answer.text)
 
     def _succeed(self, index: int, record: TargetRecord, row: Mapping[str, str]) -> None:
         created = row.get("sf__Created", "").lower() == "true"
