@@ -35,7 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
+from tenacity import retry_if_exception
 
 from connectors.base import TargetRecord, WriteResult
 from connectors.errors import ConfigError, RecordRejected, SyncError, TransientError
@@ -46,9 +46,9 @@ from connectors.salesforce.errors import (
     is_worth_retrying,
     translate_bulk_error,
 )
-from connectors.salesforce.retry import backoff, log_retry, logger
+from connectors.salesforce.retry import bounded_retrying, logger
 from connectors.salesforce.routes import Route
-from connectors.salesforce.write_context import Indexed, WriteContext
+from connectors.salesforce.write_context import ContextWriter, Indexed
 
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 JOB_STATE_CODES = frozenset({"INVALIDJOBSTATE"})
@@ -80,14 +80,8 @@ class JobOutcome:
         return self.state == "JobComplete"
 
 
-class BulkWriter:
+class BulkWriter(ContextWriter):
     """Sends the bulk-capable records of one ``write_batch`` call as ingest jobs."""
-
-    def __init__(self, context: WriteContext) -> None:
-        self._context = context
-        self._client = context.client
-        self._settings = context.settings
-        self._obj = context.obj
 
     def write(self, route: Route, items: list[Indexed]) -> list[Indexed]:
         """Write ``items`` (all of ``route``); results land in the shared ``Results``. Returns
@@ -129,13 +123,8 @@ class BulkWriter:
         """A job holding ``upload``. Salesforce takes one upload per job, so an upload that may
         or may not have arrived is not sent again: that job is aborted (it processes nothing
         before UploadComplete) and the data goes to a new one, a bounded number of times."""
-        retrying = Retrying(
-            retry=retry_if_exception(is_worth_retrying),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
-            wait=backoff(self._settings),
-            before_sleep=log_retry(f"bulk upload {self._obj}"),
-            reraise=True,
-        )
+        retrying = bounded_retrying(self._settings, f"bulk upload {self._obj}",
+                                    retry_if_exception(is_worth_retrying))
         job_id: str = retrying(self._job_with, route, upload)
         return job_id
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
+from tenacity import retry_if_exception
 
 from connectors.base import CallCounter
 from connectors.errors import ConfigError, LimitExhausted, SyncError, TransientError
@@ -46,7 +46,7 @@ from connectors.salesforce.errors import (
     translate_api_error,
     translate_transport_error,
 )
-from connectors.salesforce.retry import backoff, log_retry, logger
+from connectors.salesforce.retry import bounded_retrying, logger
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.transport import make_session
 
@@ -106,15 +106,8 @@ class SalesforceClient:
     def call(self, fn: SalesforceCall[T], context: str, *, idempotent: bool = True) -> T:
         """Run ``fn`` with re-authentication and transient retries; raise translated errors.
         ``idempotent=False`` (a create) is never resent after the server may have acted."""
-        retrying = Retrying(
-            retry=retry_if_exception(
-                is_worth_retrying if idempotent else is_worth_retrying_once_sent
-            ),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
-            wait=backoff(self._settings),
-            before_sleep=log_retry(context),
-            reraise=True,
-        )
+        worth = is_worth_retrying if idempotent else is_worth_retrying_once_sent
+        retrying = bounded_retrying(self._settings, context, retry_if_exception(worth))
         result: T = retrying(self._with_reauth, fn, context)
         return result
 

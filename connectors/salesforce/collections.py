@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import retry_if_exception_type
 
 from connectors.base import TargetRecord, WriteResult
 from connectors.errors import SyncError, TransientError
 from connectors.salesforce.errors import RECORD_LOCK_CODES, SYSTEM, translate_record_errors
 from connectors.salesforce.references import nest_references
-from connectors.salesforce.retry import backoff, log_retry
+from connectors.salesforce.retry import bounded_retrying
 from connectors.salesforce.routes import Route
-from connectors.salesforce.write_context import Indexed, WriteContext
+from connectors.salesforce.write_context import ContextWriter, Indexed
 
 Failed = list[tuple[int, TargetRecord, SyncError]]
 
@@ -34,14 +34,8 @@ class _StillLocked(Exception):
         self.locked = locked
 
 
-class CollectionWriter:
+class CollectionWriter(ContextWriter):
     """Sends the records of one object through sObject Collections into a shared ``Results``."""
-
-    def __init__(self, context: WriteContext) -> None:
-        self._context = context
-        self._client = context.client
-        self._settings = context.settings
-        self._obj = context.obj
 
     def write(self, route: Route, items: list[Indexed]) -> None:
         """Send ``items`` in chunks; resend only locked records, with backoff, a bounded number
@@ -52,13 +46,8 @@ class CollectionWriter:
 
     def _write_chunk(self, route: Route, chunk: list[Indexed]) -> None:
         pending = chunk
-        retrying = Retrying(
-            retry=retry_if_exception_type(_StillLocked),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
-            wait=backoff(self._settings),
-            before_sleep=log_retry(f"write {self._obj}"),
-            reraise=True,
-        )
+        retrying = bounded_retrying(self._settings, f"write {self._obj}",
+                                    retry_if_exception_type(_StillLocked))
         try:
             for attempt in retrying:
                 with attempt:

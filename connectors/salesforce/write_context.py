@@ -31,3 +31,13 @@ class WriteContext:
         self.results[index] = WriteResult(
             ref=record.ref, outcome="failed", key=record.key, error=error
         )
+
+
+class ContextWriter:
+    """Base of the writers: the context and the parts of it every method needs."""
+
+    def __init__(self, context: WriteContext) -> None:
+        self._context = context
+        self._client = context.client
+        self._settings = context.settings
+        self._obj = context.obj

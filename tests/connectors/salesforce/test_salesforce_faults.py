@@ -92,12 +92,17 @@ def test_a_503_burst_on_reads_is_retried(
     assert statuses == [200, 503, 503, 503, 200]
 
 
+def described(sandbox: SandboxControl, **overrides: Any) -> SalesforceConnector:
+    """A connector with these settings that has described Account (as a run starts)."""
+    made = SalesforceConnector(make_settings(sandbox.url, sandbox.ca_bundle, **overrides))
+    made.describe("Account")
+    return made
+
+
 def test_a_latency_burst_longer_than_the_timeout_is_retried_and_written_once(
     sandbox: SandboxControl,
 ) -> None:
-    settings = make_settings(sandbox.url, sandbox.ca_bundle, timeout=1.0)
-    with SalesforceConnector(settings) as connector:
-        connector.describe("Account")
+    with described(sandbox, timeout=1.0) as connector:
         arm(sandbox, kind="latency", latency_ms=2_500, skip=1, method="PATCH",
             path_contains=WRITES)
         results = write_in_pages(connector, accounts(600, "T"))
@@ -108,9 +113,7 @@ def test_a_latency_burst_longer_than_the_timeout_is_retried_and_written_once(
 def test_a_503_storm_fails_the_records_not_written_without_hammering(
     sandbox: SandboxControl,
 ) -> None:
-    settings = make_settings(sandbox.url, sandbox.ca_bundle, max_retries=2)
-    with SalesforceConnector(settings) as connector:
-        connector.describe("Account")
+    with described(sandbox, max_retries=2) as connector:
         arm(sandbox, kind="503", count=1_000, path_contains=WRITES)
         sandbox.clear_served()
         results = connector.write_batch("Account", accounts(600, "S"))
