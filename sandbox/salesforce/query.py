@@ -216,9 +216,10 @@ class _Binder:
                               f"{cond.value.text} compares only with date and datetime fields")
         start, end = (d.isoformat() if path.spec.type == "date" else
                       format_datetime(datetime.combine(d, time(), UTC)) for d in days)
-        inside = {"=": lambda v: start <= v < end, "!=": lambda v: not start <= v < end,
-                  "<>": lambda v: not start <= v < end, "<": lambda v: v < start,
-                  "<=": lambda v: v < end, ">": lambda v: v >= end, ">=": lambda v: v >= start}
+        inside: dict[str, Callable[[str], bool]] = {
+            "=": lambda v: start <= v < end, "!=": lambda v: not start <= v < end,
+            "<>": lambda v: not start <= v < end, "<": lambda v: v < start,
+            "<=": lambda v: v < end, ">": lambda v: v >= end, ">=": lambda v: v >= start}
         test = inside[cond.op]
 
         def matches(row: Row) -> bool:
