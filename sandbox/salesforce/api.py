@@ -174,7 +174,7 @@ def run_query(app: Sandbox, req: Request) -> Reply:
     text = req.params.get("q")
     if not text:
         raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    bound = query.compile_query(text)
+    bound = query.compile_query(text, app.clock.now())
     include_deleted = req.args["endpoint"] == "queryAll"
     found = matching_ids(app.store, bound, include_deleted=include_deleted)
     if bound.count_only:

@@ -30,7 +30,8 @@ Limits and sessions
 * ``GET /_sandbox/limits`` -> ``{"used": n, "max": m}``; ``POST /_sandbox/limits``
   ``{"used": n, "max": m}`` (either key optional) sets the rolling 24-hour usage and the
   daily limit. ``{"used": m}`` with ``m`` = max exhausts the allowance: every data call then
-  answers 403 ``[{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": ...}]``.
+  answers 403 ``[{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": ...}]``; ``{"max":
+  used + k}`` lets exactly k more data calls through, so the limit runs out mid-run.
 * ``POST /_sandbox/expire-sessions`` -> ``{"expired": n}``: every issued token now answers
   401 ``INVALID_SESSION_ID``.
 * ``POST /_sandbox/config`` ``{"token_ttl": seconds}`` -> ``{"token_ttl": seconds}``: the
@@ -41,13 +42,15 @@ Faults (each fires once per armed count, then disarms)
   - ``"record_errors": {"<Id or External ID value>": "<STATUS_CODE>"}``: the next write of
     that record (REST, Collections or Bulk) fails with that code, e.g.
     ``UNABLE_TO_LOCK_ROW``, ``DUPLICATE_VALUE``, ``FIELD_CUSTOM_VALIDATION_EXCEPTION``;
-  - ``"bursts": [{"kind": "503" | "latency" | "drop", "count": 1, "skip": 0,
+  - ``"bursts": [{"kind": "503" | "latency" | "drop" | "expire_session", "count": 1, "skip": 0,
     "method": "PATCH" | null, "path_contains": "/services/data/", "latency_ms": 0,
     "phase": "before" | "after"}]``: the next ``count`` requests whose path contains
     ``path_contains`` (and with that method, if given), after ``skip`` matching ones went
-    through, answer 503 ``SERVER_UNAVAILABLE``, wait ``latency_ms`` first, or have their
+    through, answer 503 ``SERVER_UNAVAILABLE``, wait ``latency_ms`` first, have their
     connection closed without a response - ``phase: "before"`` the request is not
-    processed, ``"after"`` it is processed and committed and only the response is lost;
+    processed, ``"after"`` it is processed and committed and only the response is lost -
+    or expire every session just before they arrive (401 ``INVALID_SESSION_ID`` until the
+    client gets a new token: session expiry in the middle of a run);
   - ``"http_503_next": n``: shorthand for a 503 burst of n data calls.
   -> the armed faults: ``{"record_errors": {...}, "http_503_next": n, "bursts": [...]}``.
   ``GET`` shows them, ``DELETE`` disarms all.

@@ -49,10 +49,8 @@ def apply_derived(store: Store, obj: ObjectSpec, data: dict[str, Json], given: s
                   creating: bool) -> None:
     """Fill every derived field of ``data`` in field order (dependencies come first)."""
     context = Derivation(store, obj, data, frozenset(given), creating)
-    for spec in obj.fields:
-        if spec.derived is None:
-            continue
-        rule, _, argument = spec.derived.partition(":")
+    for spec in obj.derived_fields:
+        rule, _, argument = str(spec.derived).partition(":")
         writable = spec.createable or spec.updateable
         if writable and spec.name in given:
             continue

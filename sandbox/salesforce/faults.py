@@ -9,7 +9,9 @@
   by ``latency_ms`` (``kind: "latency"``), or lose their connection without any response
   (``kind: "drop"``), either before the request is processed (``phase: "before"``: nothing
   happened) or after it was processed and committed (``phase: "after"``: the write happened
-  but the client never learns it) - the case that tests at-least-once clients.
+  but the client never learns it) - the case that tests at-least-once clients - or find
+  every session expired just before they arrive (``kind: "expire_session"``: 401
+  ``INVALID_SESSION_ID`` mid-run, until the client logs in again).
 * ``http_503_next`` (kept for older tests) is a 503 burst on every data call.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 _CODE = re.compile(r"[A-Z][A-Z_]*")
-KINDS = frozenset({"503", "latency", "drop"})
+KINDS = frozenset({"503", "latency", "drop", "expire_session"})
 PHASES = frozenset({"before", "after"})
 DATA_PATH = "/services/data/"
 

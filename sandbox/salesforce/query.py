@@ -17,12 +17,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from sandbox.salesforce import ids
 from sandbox.salesforce.catalog import find_object, target_of
 from sandbox.salesforce.clock import format_datetime, parse_date, parse_datetime
+from sandbox.salesforce.date_literals import day_range
 from sandbox.salesforce.errors import ApiError
 from sandbox.salesforce.narrowing import narrowing_for
 from sandbox.salesforce.paths import FieldPath, Tree, tree_of
@@ -80,13 +82,14 @@ class BoundQuery:
         return tree_of(list(self.fields))
 
 
-def compile_query(text: str) -> BoundQuery:
-    """Parse and bind ``text``; raises ApiError (400) the way Salesforce reports query errors."""
+def compile_query(text: str, now: datetime | None = None) -> BoundQuery:
+    """Parse and bind ``text``; raises ApiError (400) the way Salesforce reports query errors.
+    ``now`` (the sandbox clock) anchors relative date literals such as ``TODAY``."""
     try:
         query = parse(text)
     except SoqlSyntaxError as exc:
         raise _query_error(text, exc.pos, "MALFORMED_QUERY", exc.text) from None
-    return _Binder(text, query).bind()
+    return _Binder(text, query, (now or datetime.now(UTC)).date()).bind()
 
 
 def _query_error(text: str, pos: int, code: str, detail: str) -> ApiError:
@@ -100,9 +103,10 @@ def _query_error(text: str, pos: int, code: str, detail: str) -> ApiError:
 
 
 class _Binder:
-    def __init__(self, text: str, query: Query) -> None:
+    def __init__(self, text: str, query: Query, today: date) -> None:
         self._text = text
         self._query = query
+        self._today = today
         obj = find_object(query.sobject.text)
         if obj is None:
             raise _query_error(text, query.sobject.pos, "INVALID_TYPE",
@@ -186,6 +190,8 @@ class _Binder:
 
     def _comparison(self, cond: Comparison) -> Predicate:
         path = self._field(cond.field, filter_=True)
+        if cond.value.kind == "relative":
+            return self._relative(path, cond)
         value = self._literal(path.spec, cond.value)
         key = comparable(path.spec)
         if cond.op in ("=", "!=", "<>"):
@@ -201,6 +207,26 @@ class _Binder:
             return current is not None and bool(compare(current, value))
 
         return ordered
+
+    def _relative(self, path: FieldPath, cond: Comparison) -> Predicate:
+        """A comparison with TODAY, LAST_N_DAYS:n ...: against the range's bounds."""
+        days = day_range(str(cond.value.value), self._today)
+        if days is None or path.spec.type not in ("date", "datetime"):
+            raise self._error(cond.value, "INVALID_QUERY_FILTER_OPERATOR",
+                              f"{cond.value.text} compares only with date and datetime fields")
+        start, end = (d.isoformat() if path.spec.type == "date" else
+                      format_datetime(datetime.combine(d, time(), UTC)) for d in days)
+        inside: dict[str, Callable[[str], bool]] = {
+            "=": lambda v: start <= v < end, "!=": lambda v: not start <= v < end,
+            "<>": lambda v: not start <= v < end, "<": lambda v: v < start,
+            "<=": lambda v: v < end, ">": lambda v: v >= end, ">=": lambda v: v >= start}
+        test = inside[cond.op]
+
+        def matches(row: Row) -> bool:
+            value = path.value(row)
+            return (cond.op in ("!=", "<>")) if value is None else bool(test(str(value)))
+
+        return matches
 
     def _in_list(self, cond: InList) -> Predicate:
         path = self._field(cond.field, filter_=True)

@@ -38,8 +38,9 @@ class WriteContext:
 
 
 def create(ctx: WriteContext, obj: ObjectSpec, values: dict[str, Any], *,
-           audit: bool = False) -> str:
-    """Insert a record; ``audit`` lets an admin set Created*/LastModified* (seeding history)."""
+           audit: bool = False, known_new: str | None = None) -> str:
+    """Insert a record; ``audit`` lets an admin set Created*/LastModified* (seeding history);
+    ``known_new`` names a unique field the caller just found no match for (an upsert key)."""
     checked = check_values(obj, _resolved(ctx, values), creating=True, audit=audit)
     _raise_fault(ctx, obj, {}, checked)
     _check_parents(ctx, obj, checked)
@@ -56,7 +57,7 @@ def create(ctx: WriteContext, obj: ObjectSpec, values: dict[str, Any], *,
     rule = ON_CREATE.get(obj.name)
     if rule is not None:
         rule(ctx.store, data)
-    _check_unique(ctx, obj, data, checked)
+    _check_unique(ctx, obj, data, {k: v for k, v in checked.items() if k != known_new})
     ctx.store.insert(obj.name, data)
     return record_id
 
@@ -126,7 +127,7 @@ def upsert(ctx: WriteContext, obj: ObjectSpec, key: FieldSpec,
                              value="[" + ", ".join(matches) + "]")
     if matches:
         return update(ctx, obj, matches[0], values), False
-    return create(ctx, obj, values), True
+    return create(ctx, obj, values, known_new=key.name), True
 
 
 def load_live(ctx: WriteContext, obj: ObjectSpec, raw_id: str) -> dict[str, Json]:

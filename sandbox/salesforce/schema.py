@@ -12,6 +12,7 @@ https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resourc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 TEXT_TYPES = frozenset({"string", "textarea", "phone", "url", "email", "picklist"})
@@ -123,6 +124,17 @@ class ObjectSpec:
     @property
     def references(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.is_reference)
+
+    @cached_property
+    def required_on_create(self) -> tuple[FieldSpec, ...]:
+        """Fields a create must set: not nillable (or required by a server rule), writable
+        on create and without a default."""
+        return tuple(f for f in self.fields if (not f.nillable or f.required)
+                     and f.createable and not f.defaulted)
+
+    @cached_property
+    def derived_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.derived is not None)
 
     @property
     def indexed_keys(self) -> tuple[FieldSpec, ...]:

@@ -100,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
         req = self._request(parsed.path, parsed.query)
         if burst is not None and burst.kind == "latency":
             time.sleep(burst.latency_ms / 1000)
+        if burst is not None and burst.kind == "expire_session":
+            app.sessions.expire_all()
         if burst is not None and burst.kind == "drop" and burst.phase == "before":
             self._drop(app, req, 0)
             return

@@ -141,8 +141,7 @@ def check_values(
     """Record-level checks; returns the values as stored (JSON-ready, normalised)."""
     _check_writable(obj, values, creating=creating, audit=audit)
     if creating:
-        missing = [f.name for f in obj.fields if _required_on_create(f) and
-                   values.get(f.name) is None]
+        missing = [f.name for f in obj.required_on_create if values.get(f.name) is None]
         if missing:
             raise RecordError.of("REQUIRED_FIELD_MISSING", missing, field=", ".join(missing))
     stored = {name: _check_value(_spec(obj, name), value) for name, value in values.items()}
@@ -156,10 +155,6 @@ def _spec(obj: ObjectSpec, name: str) -> FieldSpec:
     if spec is None:  # parse_fields already refused unknown names
         raise KeyError(name)
     return spec
-
-
-def _required_on_create(spec: FieldSpec) -> bool:
-    return (not spec.nillable or spec.required) and spec.createable and not spec.defaulted
 
 
 def _check_writable(obj: ObjectSpec, values: dict[str, Any], *, creating: bool,

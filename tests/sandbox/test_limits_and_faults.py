@@ -115,3 +115,20 @@ def test_seed_does_not_count_as_api_usage(server: ChildServer, http: requests.Se
     before = _usage(api.call("GET", "/limits"))[0]
     seed(server, http, [{"Name": f"S{n}"} for n in range(10)])
     assert _usage(api.call("GET", "/limits"))[0] == before + 1
+
+
+def test_session_expiry_and_limit_exhaustion_mid_run(server: ChildServer,
+                                                     http: requests.Session, api: Api) -> None:
+    control(server, http, "POST", "faults", {"bursts": [
+        {"kind": "expire_session", "count": 1, "skip": 2, "path_contains": "/composite/"}]})
+    path = "/Account/ERP_Customer_Number__c"
+    batches = [[{"ERP_Customer_Number__c": f"E-{n}", "Name": f"E {n}"}] for n in range(4)]
+    statuses = [api.collection("PATCH", batch, path).status_code for batch in batches[:3]]
+    assert statuses == [200, 200, 401]
+    api = Api(server, http, get_token(server, http))  # re-authenticate once, go on
+    assert api.collection("PATCH", batches[2], path).status_code == 200
+    used = control(server, http, "GET", "limits")["used"]
+    control(server, http, "POST", "limits", {"max": used + 1})
+    assert api.collection("PATCH", batches[3], path).status_code == 200
+    assert api.call("GET", "/limits").status_code == 403
+    assert control(server, http, "GET", "limits") == {"used": used + 1, "max": used + 1}

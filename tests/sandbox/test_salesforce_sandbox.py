@@ -305,6 +305,12 @@ ALL = {row["Name"] for row in SOQL_ROWS}
         ("WHERE CreatedDate > 2026-10-01T09:59:59.999+02:00", ALL),
         ("WHERE CreatedDate < 2026-10-01T10:00:00+02:00", set()),
         ("WHERE SystemModstamp < 2026-09-30T00:00:00.000Z AND Name != null", set()),
+        ("WHERE CreatedDate = TODAY", ALL),
+        ("WHERE CreatedDate = yesterday OR CreatedDate > TODAY", set()),
+        ("WHERE CreatedDate = LAST_N_DAYS:3 AND CreatedDate < TOMORROW", ALL),
+        ("WHERE CreatedDate = N_DAYS_AGO:1 OR CreatedDate = NEXT_N_DAYS:2", set()),
+        ("WHERE CreatedDate >= TODAY AND CreatedDate <= TODAY AND CreatedDate != YESTERDAY",
+         ALL),
     ],
 )
 def test_soql_where(server: ChildServer, http: requests.Session, api: Api, where: str,
@@ -381,6 +387,7 @@ def test_soql_count_ids_and_canonical_names(server: ChildServer, http: requests.
         ("SELECT Id FROM Account WHERE NumberOfEmployees LIKE '5%'",
          "INVALID_QUERY_FILTER_OPERATOR"),
         ("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE"),
+        ("SELECT Id FROM Account WHERE Name = TODAY", "INVALID_QUERY_FILTER_OPERATOR"),
     ],
 )
 def test_soql_errors(api: Api, soql: str, code: str) -> None:

@@ -36,7 +36,7 @@ def create_job(app: Sandbox, req: Request) -> Reply:
     body = req.json()
     if not isinstance(body, dict) or body.get("operation") not in ("query", "queryAll"):
         raise ApiError(400, "INVALIDJOB", "InvalidJob : operation must be query or queryAll")
-    bound = _compiled(str(body.get("query") or ""))
+    bound = _compiled(str(body.get("query") or ""), app)
     job = job_document(app, req, KIND, str(body["operation"]), bound.obj.name,
                        settings=job_settings(body))
     job.update(state="UploadComplete", numberRecordsProcessed=0, _query=body["query"])
@@ -45,10 +45,10 @@ def create_job(app: Sandbox, req: Request) -> Reply:
     return Reply(200, public(job))
 
 
-def _compiled(text: str) -> BoundQuery:
+def _compiled(text: str, app: Sandbox) -> BoundQuery:
     if not text:
         raise ApiError(400, "INVALIDJOB", "InvalidJob : query is required")
-    bound = compile_query(text)
+    bound = compile_query(text, app.clock.now())
     if bound.count_only or bound.offset:
         raise ApiError(400, "INVALIDJOB", "InvalidJob : Bulk API 2.0 query jobs do not support "
                        "COUNT() or OFFSET")
@@ -57,7 +57,7 @@ def _compiled(text: str) -> BoundQuery:
 
 def process(app: Sandbox, job: Job) -> None:
     """Run the query and store its result rows; the whole job in one worker step."""
-    bound = compile_query(str(job["_query"]))
+    bound = compile_query(str(job["_query"]), app.clock.now())
     record_ids = matching_ids(app.store, bound, include_deleted=job["operation"] == "queryAll")
     tree = bound.select_tree
     for start in range(0, len(record_ids), _WRITE_CHUNK):
