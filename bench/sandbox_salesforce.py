@@ -13,8 +13,9 @@ a free port (in-memory org) and times, as one HTTPS client would see them:
   ... ORDER BY SystemModstamp, Id LIMIT 2000`` one query per page;
 * ``bulk_query``: one Bulk query job of N rows, results fetched in pages of 50 000.
 
-Prints one JSON line with seconds per step, calls made and the server's peak RSS. Sizes are
-parameters; nothing here asserts a time.
+The read steps read every account loaded so far (2N after both load steps). Prints one JSON
+line with seconds per step, calls made and the server's peak RSS. Sizes and steps
+(``--steps``) are parameters; nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -132,13 +133,15 @@ STEPS: list[tuple[str, Callable[[Api, int], int]]] = [
 ]
 
 
-def measure(size: int, work: Path) -> dict[str, Any]:
+def measure(size: int, work: Path, steps: list[str]) -> dict[str, Any]:
     server = salesforce.start(cert_dir=work / "certs", log_file=work / "sf.log",
                               api_limit=10_000_000)
     try:
         api = _client(server.url, server.ca_bundle or "")
         result: dict[str, Any] = {"size": size}
         for name, step in STEPS:
+            if name not in steps:
+                continue
             started = time.perf_counter()
             calls = step(api, size)
             result[name] = {"seconds": round(time.perf_counter() - started, 2), "calls": calls}
@@ -152,9 +155,11 @@ def measure(size: int, work: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--steps", default=",".join(name for name, _ in STEPS),
+                        help="comma-separated subset of: " + ", ".join(n for n, _ in STEPS))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="erpsync-bench-sf-") as work:
-        print(json.dumps(measure(args.size, Path(work))), flush=True)
+        print(json.dumps(measure(args.size, Path(work), args.steps.split(","))), flush=True)
 
 
 if __name__ == "__main__":

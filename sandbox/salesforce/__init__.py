@@ -1,9 +1,14 @@
 """A local stand-in for the Salesforce REST API, served over HTTPS from one process.
 
 Built from Salesforce's published REST API reference and checked against payloads recorded
-from real orgs. Start it from Python with ``start()`` or from a shell with
-``python -m sandbox.salesforce --port 8443``; trust it with the CA bundle in the cert
-directory. The control plane lives under ``/_sandbox/`` (see ``control.py``).
+from real orgs. It serves OAuth (password, client credentials, JWT bearer), describes of the
+objects the product uses (``catalog.py``), records with validation and relationship
+references by External ID, SOQL (``query``/``queryAll``, parent fields, paging), getUpdated /
+getDeleted, sObject Collections, Bulk API 2.0 ingest and query jobs (``bulk/``) and
+``/limits`` with a daily allowance that runs out. Start it from Python with ``start()`` or
+from a shell with ``python -m sandbox.salesforce --port 8443``; trust it with the CA bundle
+in the cert directory. The control plane lives under ``/_sandbox/``: every endpoint and its
+JSON body are documented in ``control.py``.
 
 Default credentials: username ``integration@sandbox.local``, password ``sandbox``, client_id
 ``erpsync-sandbox``, client_secret ``sandbox-secret``.

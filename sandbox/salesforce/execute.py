@@ -4,7 +4,8 @@ Rows stream from SQLite in chunks (never the whole table in memory); each chunk 
 parents its WHERE and ORDER BY need in one look-up per relationship. Only (sort key, Id)
 pairs are kept. When the ORDER BY is one the database can produce itself (none,
 ``SystemModstamp``, ``SystemModstamp, Id`` or ``Id``, ascending) the scan runs in that order
-and stops as soon as OFFSET + LIMIT rows matched, so keyset paging reads one page per call.
+and stops as soon as OFFSET + LIMIT rows matched, so keyset paging reads one page per call;
+without a WHERE clause it reads only the IDs.
 """
 
 from __future__ import annotations
@@ -31,9 +32,13 @@ SortKey = tuple[Any, ...]
 def matching_ids(store: Store, bound: BoundQuery, *, include_deleted: bool) -> list[str]:
     """The IDs a query returns, in order, after OFFSET and LIMIT."""
     ordering = _database_order(bound)
+    if ordering is not None and bound.where_free:
+        found = store.scan_ids(bound.obj.name, include_deleted=include_deleted,
+                               ordering=ordering, limit=_wanted(bound))
+        return found[bound.offset :]
     rows = store.scan(bound.obj.name, include_deleted=include_deleted,
                       narrowing=bound.narrowing, ordering=ordering or "created")
-    wanted = None if bound.limit is None else bound.offset + bound.limit
+    wanted = _wanted(bound)
     keyed: list[tuple[SortKey, str]] = []
     tree = bound.row_tree
     for chunk in _chunks(rows):
@@ -47,6 +52,10 @@ def matching_ids(store: Store, bound: BoundQuery, *, include_deleted: bool) -> l
         keyed = _sorted(bound, keyed)
     end = None if bound.limit is None else bound.offset + bound.limit
     return [record_id for _, record_id in keyed[bound.offset : end]]
+
+
+def _wanted(bound: BoundQuery) -> int | None:
+    return None if bound.limit is None else bound.offset + bound.limit
 
 
 def _database_order(bound: BoundQuery) -> str | None:

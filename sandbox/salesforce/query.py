@@ -71,6 +71,7 @@ class BoundQuery:
     offset: int
     filter_paths: tuple[FieldPath, ...]
     narrowing: Narrowing
+    where_free: bool  # no WHERE clause: every live (or, for queryAll, every) row matches
 
     @property
     def row_tree(self) -> Tree:
@@ -131,7 +132,7 @@ class _Binder:
                            f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         narrowing = narrowing_for(query.where, self._plain_field) if query.where else Narrowing()
         return BoundQuery(self._obj, fields, query.count_only, predicate, order, query.limit,
-                          offset, tuple(self._filter_paths), narrowing)
+                          offset, tuple(self._filter_paths), narrowing, query.where is None)
 
     def _error(self, name: Name | Literal, code: str, detail: str) -> ApiError:
         return _query_error(self._text, name.pos, code, detail)

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sandbox.salesforce.schema import Json, ObjectSpec
 
@@ -168,16 +169,28 @@ class Store:
         return found
 
     def scan(self, sobject: str, *, include_deleted: bool, narrowing: Narrowing | None = None,
-             ordering: str = "created", descending: bool = False) -> Iterator[dict[str, Json]]:
+             ordering: str = "created") -> Iterator[dict[str, Json]]:
         """Rows one at a time (never the whole table in memory), in a database order."""
+        for (data,) in self._select("data", sobject, include_deleted, narrowing=narrowing,
+                                    ordering=ordering):
+            yield json.loads(data)
+
+    def scan_ids(self, sobject: str, *, include_deleted: bool, ordering: str = "created",
+                 limit: int | None = None) -> list[str]:
+        """Just the IDs, in a database order: what an unfiltered query needs."""
+        rows = self._select("id", sobject, include_deleted, narrowing=None, ordering=ordering,
+                            limit=limit)
+        return [str(row[0]) for row in rows]
+
+    def _select(self, column: str, sobject: str, include_deleted: bool, *,
+                narrowing: Narrowing | None, ordering: str,
+                limit: int | None = None) -> Iterator[tuple[Any, ...]]:
         where, params = _where(narrowing or Narrowing(), include_deleted)
-        direction = " DESC" if descending else ""
-        order = ", ".join(part + direction for part in ORDERINGS[ordering].split(", "))
-        sql = f"SELECT data FROM {_table(sobject)} WHERE {where} ORDER BY {order}"  # noqa: S608
+        sql = (f"SELECT {column} FROM {_table(sobject)} WHERE {where} "  # noqa: S608 - names
+               f"ORDER BY {ORDERINGS[ordering]} LIMIT {-1 if limit is None else int(limit)}")
         cursor = self.connection.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK):
-            for row in rows:
-                yield json.loads(row[0])
+            yield from rows
 
     def count(self, sobject: str) -> int:
         sql = f"SELECT count(*) FROM {_table(sobject)} WHERE is_deleted = 0"  # noqa: S608
