@@ -43,6 +43,14 @@ class FieldSchema:
     external_id: bool = False
     picklist_values: tuple[str, ...] = ()
     restricted_picklist: bool = False
+    defaulted_on_create: bool = False
+    """The system fills the field in when a create leaves it out (Salesforce
+    ``defaultedOnCreate``: OwnerId, a checkbox): not nillable yet not required on create."""
+
+    @property
+    def required_on_create(self) -> bool:
+        """A create must carry it: createable, not nillable, and not filled in by the system."""
+        return self.createable and not self.nillable and not self.defaulted_on_create
 
 
 @dataclass(frozen=True)

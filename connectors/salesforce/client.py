@@ -1,54 +1,66 @@
-"""The HTTP layer: one ``requests.Session``, a token, simple-salesforce, retries and counting.
+"""The HTTP layer: one ``requests.Session``, a token, simple-salesforce, retries, counting and
+the API budget.
 
 Every call goes through ``SalesforceClient.call``, which in this order
 
-1. authenticates lazily (``auth.request_token``) and builds ``simple_salesforce.Salesforce`` from
+1. checks the API budget (``budget.ApiBudget``): a call that would overspend this run's share
+   of the org's daily allowance, or that the org has no allowance left for, is not made;
+2. authenticates lazily (``auth.request_token``) and builds ``simple_salesforce.Salesforce`` from
    the token and ``instance_url`` on our own session (which verifies TLS with ``ca_bundle``);
-2. translates simple-salesforce's exceptions (by ``status`` and ``errorCode``) and requests'
-   transport errors into the error tree at this boundary;
-3. on ``INVALID_SESSION_ID`` (401: the session expired or was revoked) authenticates again once
+3. translates simple-salesforce's exceptions, HTTP error answers of our own raw calls (by
+   ``status`` and ``errorCode``) and requests' transport errors into the error tree;
+4. on ``INVALID_SESSION_ID`` (401: the session expired or was revoked) authenticates again once
    and repeats the call; a second refusal is a ``ConfigError``;
-4. retries ``TransientError`` with backoff, at most ``max_retries`` times.
+5. retries ``TransientError`` with jittered backoff, at most ``max_retries`` times - except
+   ``LimitExhausted``, and except, for a request that is not idempotent (a create), failures
+   after which the server may have acted on it (a dropped connection, a read timeout).
 
 A response hook on the session counts every HTTP exchange, token requests included, in the
-``CallCounter`` and keeps the last ``Sforce-Limit-Info: api-usage=used/limit`` seen (REST API
-Developer Guide, "Limit Info Header",
-https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm).
-Query pages are asked for with ``Sforce-Query-Options: batchSize=n`` ("Query Options Header").
+``CallCounter``, feeds ``Sforce-Limit-Info`` to the budget, and keeps the server's clock from
+the ``Date`` header (``server_now``), which decides the delete window.
+Query pages are asked for with ``Sforce-Query-Options: batchSize=n`` (REST API Developer Guide,
+"Query Options Header").
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
+from tenacity import retry_if_exception
 
 from connectors.base import CallCounter
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, LimitExhausted, SyncError, TransientError
 from connectors.salesforce.auth import AccessToken, request_token
+from connectors.salesforce.budget import ApiBudget, parse_api_usage
 from connectors.salesforce.errors import (
+    SYSTEM,
     is_worth_retrying,
+    is_worth_retrying_once_sent,
     translate_api_error,
     translate_transport_error,
 )
-from connectors.salesforce.retry import backoff, log_retry, logger
+from connectors.salesforce.retry import bounded_retrying, logger
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.transport import make_session
+
+__all__ = ["SalesforceClient", "call_kind", "parse_api_usage"]
 
 T = TypeVar("T")
 SalesforceCall = Callable[[Salesforce], T]
 
-_API_USAGE = re.compile(r"(?:^|[;\s])api-usage=(\d+)/(\d+)")
 _KINDS = (
     ("/services/oauth2/", "auth"),
     ("/composite/", "write"),
+    ("/jobs/ingest", "bulk"),
     ("/query", "query"),  # query, queryAll and their nextRecordsUrl pages
+    ("/deleted/", "deleted"),
     ("/describe", "describe"),
     ("/sobjects", "describe"),  # describe global
     ("/limits", "limits"),
@@ -57,19 +69,13 @@ REDACTED = "***"
 
 
 def call_kind(url: str) -> str:
-    """What an HTTP call was for, from its path: auth, query, write, describe, limits, other."""
+    """What an HTTP call was for, from its path: auth, query, write, bulk, describe, ..."""
     path = urlsplit(url).path
     return next((kind for marker, kind in _KINDS if marker in path), "other")
 
 
-def parse_api_usage(header: str) -> tuple[int, int] | None:
-    """``"api-usage=18/5000; per-app-api-usage=..."`` -> ``(18, 5000)``."""
-    match = _API_USAGE.search(header)
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
 class SalesforceClient:
-    """Authenticated, retrying, counted access to one org's REST API."""
+    """Authenticated, retrying, counted, budgeted access to one org's REST API."""
 
     def __init__(self, settings: SalesforceSettings, counter: CallCounter) -> None:
         self._settings = settings
@@ -78,22 +84,30 @@ class SalesforceClient:
         self._session.hooks["response"].append(self._on_response)
         self._token: AccessToken | None = None
         self._sf: Salesforce | None = None
-        self.api_usage: tuple[int, int] | None = None
+        self._clock_offset = timedelta(0)
+        self.budget = ApiBudget(
+            settings.api_budget_share, timedelta(seconds=settings.limit_resume_after_seconds)
+        )
 
     def __repr__(self) -> str:
         return f"SalesforceClient(login_url={self._settings.login_url!r})"
 
+    @property
+    def api_usage(self) -> tuple[int, int] | None:
+        """``(used, limit)`` of the org's daily API requests, from the last Sforce-Limit-Info."""
+        return self.budget.usage
+
+    def server_now(self) -> datetime:
+        """The org's clock, as far as the last response's ``Date`` header tells (else ours)."""
+        return datetime.now(UTC) + self._clock_offset
+
     # -- calls -------------------------------------------------------------------------------
 
-    def call(self, fn: SalesforceCall[T], context: str) -> T:
-        """Run ``fn`` with re-authentication and transient retries; raise translated errors."""
-        retrying = Retrying(
-            retry=retry_if_exception(is_worth_retrying),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
-            wait=backoff(self._settings),
-            before_sleep=log_retry(context),
-            reraise=True,
-        )
+    def call(self, fn: SalesforceCall[T], context: str, *, idempotent: bool = True) -> T:
+        """Run ``fn`` with re-authentication and transient retries; raise translated errors.
+        ``idempotent=False`` (a create) is never resent after the server may have acted."""
+        worth = is_worth_retrying if idempotent else is_worth_retrying_once_sent
+        retrying = bounded_retrying(self._settings, context, retry_if_exception(worth))
         result: T = retrying(self._with_reauth, fn, context)
         return result
 
@@ -105,6 +119,7 @@ class SalesforceClient:
         *,
         json: Any = None,
         params: dict[str, str] | None = None,
+        idempotent: bool = True,
     ) -> Any:
         """A REST call relative to ``/services/data/vXX.X/``; ``None`` for an empty answer."""
         timeout = self._settings.timeout
@@ -112,7 +127,36 @@ class SalesforceClient:
         def send(sf: Salesforce) -> Any:
             return sf.restful(path, params=params, method=method, json=json, timeout=timeout)
 
-        return self.call(send, context)
+        return self.call(send, context, idempotent=idempotent)
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        context: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """A call whose body or answer is not JSON (Bulk API CSV); ``path`` is relative to
+        ``/services/data/vXX.X/``, or to the instance when it starts with ``services/`` (a
+        ``contentUrl``). The answer, when its status is below 300."""
+        timeout = self._settings.timeout
+
+        def send(sf: Salesforce) -> requests.Response:
+            sent = {**sf.headers, **(headers or {})}
+            return sf.session.request(
+                method, self._url(sf, path), headers=sent, data=data, json=json, timeout=timeout
+            )
+
+        return self.call(send, context, idempotent=idempotent)
+
+    def _url(self, sf: Salesforce, path: str) -> str:
+        if path.lstrip("/").startswith("services/") and self._token is not None:
+            return self._token.instance_url + "/" + path.lstrip("/")
+        return str(sf.base_url) + path
 
     def query_pages(self, soql: str, *, include_deleted: bool, context: str) -> Iterator[Any]:
         """The ``records`` of each page of ``soql`` (``queryAll`` when ``include_deleted``),
@@ -177,24 +221,55 @@ class SalesforceClient:
             return self._invoke(fn, context)
 
     def _invoke(self, fn: SalesforceCall[T], context: str) -> T:
+        self.budget.ensure(1, context)
         if self._sf is None:
             self.authenticate()
         assert self._sf is not None
         try:
-            return fn(self._sf)
+            result = fn(self._sf)
         except SalesforceError as exc:
-            raise translate_api_error(
-                exc.status, exc.content, context=context, redact=self.redact
-            ) from None
+            raise self._api_error(exc.status, exc.content, context) from None
         except requests.RequestException as exc:
             raise translate_transport_error(exc, context=context, redact=self.redact) from None
+        if isinstance(result, requests.Response) and result.status_code >= 300:
+            raise self._api_error(result.status_code, _json_or_text(result), context)
+        return result
+
+    def _api_error(self, status: int, content: Any, context: str) -> SyncError:
+        error = translate_api_error(
+            status, content, context=context, redact=self.redact,
+            resume_at=self.budget.resume_at(),
+        )
+        if isinstance(error, LimitExhausted) and self.budget.usage is not None \
+                and not self.budget.daily_allowance_spent():
+            # Same code, other cause: too many concurrent long-running requests. That passes
+            # in seconds, so it is an ordinary transient error, retried with backoff.
+            return TransientError(error.message, code=error.code, system=SYSTEM)
+        return error
 
     def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._counter.add(call_kind(response.url))
-        header = response.headers.get("Sforce-Limit-Info")
-        usage = parse_api_usage(header) if header else None
-        if usage is not None:
-            self.api_usage = usage
+        kind = call_kind(response.url)
+        self._counter.add(kind)
+        if kind != "auth":
+            self.budget.record(response.headers.get("Sforce-Limit-Info"))
+        self._follow_clock(response.headers.get("Date"))
+
+    def _follow_clock(self, date_header: str | None) -> None:
+        if not date_header:
+            return
+        try:
+            server = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is not None:
+            self._clock_offset = server - datetime.now(UTC)
+
+
+def _json_or_text(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 def _query_more(

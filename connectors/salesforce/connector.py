@@ -10,13 +10,19 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/resources-queryall
 The cursor is read inclusively and moved back by ``lookback_seconds``: a record's
 SystemModstamp is set when its transaction starts, so a slow transaction can make a smaller stamp
 visible after a faster one was read. Records seen twice within one read are yielded once; across
-reads the engine's content hashes drop the overlap.
+reads the engine's content hashes drop the overlap. The recycle bin forgets deletes after 15
+days; ``deletes_complete_since`` tells the engine when a cursor is older than what the org still
+keeps, so that it reconciles full key sets instead (``deletes``).
+
+Writes go through sObject Collections, or Bulk API 2.0 above ``bulk_threshold`` records
+(``writes``). Fields named ``<Relationship>.<Field>`` are parent references by External ID, on
+reads and writes alike (``references``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from connectors.base import (
     CallCounter,
@@ -28,7 +34,8 @@ from connectors.base import (
 )
 from connectors.errors import ConfigError, TransientError
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.errors import SYSTEM
+from connectors.salesforce.deletes import deletes_visible_since
+from connectors.salesforce.errors import MAYBE_PROCESSED_CODES, NOT_SENT_CODES, SYSTEM
 from connectors.salesforce.records import source_record
 from connectors.salesforce.schema import SYSTEM_FIELDS, object_schema
 from connectors.salesforce.settings import SalesforceSettings
@@ -65,7 +72,7 @@ class SalesforceConnector:
             self._client.authenticate()
             self._client.rest("GET", "sobjects", "preflight (describe global)")
         except TransientError as exc:
-            if exc.code not in ("CONNECTION", "TIMEOUT"):
+            if exc.code not in NOT_SENT_CODES | MAYBE_PROCESSED_CODES:
                 raise
             raise ConfigError(
                 f"cannot reach Salesforce at {self.settings.login_url}: {exc.message}",
@@ -80,7 +87,7 @@ class SalesforceConnector:
             answer = self._client.rest(
                 "GET", "/".join(("sobjects", name, "describe")), f"describe {obj}"
             )
-            self._schemas[obj] = object_schema(obj, answer)
+            self._schemas[obj] = object_schema(obj, answer, self.describe)
         return self._schemas[obj]
 
     def read_changes(
@@ -91,6 +98,7 @@ class SalesforceConnector:
         one page at a time. The lookback is the caller's to apply, once per run
         (``self.lookback``): applied here it would re-read the window on every page."""
         query = self._query(obj, fields).order_by("SystemModstamp", "Id")
+        selected = query.fields
         if since is not None and since.key:
             query = query.at_or_after("SystemModstamp", "Id", since.modified_at, since.key)
         elif since is not None:
@@ -100,7 +108,7 @@ class SalesforceConnector:
         )
         for page in pages:
             for row in page:
-                yield source_record(obj, row)
+                yield source_record(obj, row, selected)
 
     def read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
@@ -116,13 +124,18 @@ class SalesforceConnector:
                 soql, include_deleted=False, context=f"query {obj}"
             ):
                 for row in page:
-                    yield source_record(obj, row)
+                    yield source_record(obj, row, query.fields)
 
     def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
-        """Write ``records`` with sObject Collections; see ``writes`` for the routing."""
+        """Write ``records`` with sObject Collections or Bulk API 2.0; see ``writes``."""
         if not records:
             return []
         return BatchWriter(self._client, self.settings, obj, self.describe(obj)).write(records)
+
+    def deletes_complete_since(self, obj: str, since: datetime) -> bool:
+        """False when the org may have forgotten deletes of ``obj`` since ``since`` (older
+        than its 15-day window, or purged): the engine must reconcile key sets instead."""
+        return deletes_visible_since(self._client, valid_name(obj, "object"), since)
 
     def close(self) -> None:
         self._client.close()
@@ -134,5 +147,9 @@ class SalesforceConnector:
         self.close()
 
     def _query(self, obj: str, fields: Sequence[str]) -> SoqlQuery:
-        allowed = {*self.describe(obj).fields, *SYSTEM_FIELDS}
+        """A query on ``obj`` selecting the system fields and ``fields``, which must all be
+        known to its describe (parent paths included: looking them up resolves them)."""
+        schema = self.describe(obj)
+        paths = [name for name in fields if name not in SYSTEM_FIELDS and name in schema.fields]
+        allowed = {*schema.fields, *SYSTEM_FIELDS, *paths}
         return SoqlQuery.on(obj, allowed).select(*SYSTEM_FIELDS, *fields)

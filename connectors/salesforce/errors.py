@@ -15,34 +15,57 @@ Salesforce reports errors in three shapes, each translated here:
     SyncError
     ├── ConfigError     INVALID_SESSION_ID (after one re-authentication), INVALID_FIELD,
     │                   INVALID_TYPE, INSUFFICIENT_ACCESS, MALFORMED_QUERY, invalid_grant, ...
-    ├── TransientError  UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE, REQUEST_LIMIT_EXCEEDED,
-    │                   HTTP 429/500/502/503/504, connection errors, timeouts
+    ├── TransientError  UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE, HTTP 429/500/502/503/504,
+    │   │               connection errors, timeouts
+    │   └── LimitExhausted  REQUEST_LIMIT_EXCEEDED (the org's daily allowance), our own
+    │                       API budget: never retried, the run stops at a checkpoint
     └── RecordRejected  DUPLICATE_VALUE, REQUIRED_FIELD_MISSING, STRING_TOO_LONG,
                         FIELD_CUSTOM_VALIDATION_EXCEPTION, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST,
                         ... and any per-record code we do not know (dead-letter, go on)
 
 simple-salesforce raises ``SalesforceError`` subclasses that carry ``status`` and the decoded
 ``content``; we read those two attributes only (``translate_api_error``).
+
+A fourth shape comes from Bulk API 2.0: the ``sf__Error`` column of a job's failed results,
+``"<StatusCode>:<message>"`` ("Get Job Failed Record Results",
+https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm);
+the code before the first colon goes through the same per-record table (``translate_bulk_error``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
-from connectors.errors import ConfigError, RecordRejected, SyncError, TransientError
+from connectors.errors import (
+    ConfigError,
+    LimitExhausted,
+    RecordRejected,
+    SyncError,
+    TransientError,
+)
 
 SYSTEM = "salesforce"
 
 Redact = Callable[[str], str]
 
+LIMIT_CODES: frozenset[str] = frozenset({"REQUEST_LIMIT_EXCEEDED"})
+"""The org's API allowance is spent (REST API Developer Guide, "API Request Limits and
+Allocations",
+https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html):
+the allowance is counted over a rolling 24 hours, so retrying within a run only burns time.
+The same code also answers too many concurrent long-running requests; the client tells the two
+apart by the ``Sforce-Limit-Info`` header (``client.SalesforceClient``), never by the message."""
+
 TRANSIENT_CODES: frozenset[str] = frozenset(
     {
         "UNABLE_TO_LOCK_ROW",
         "SERVER_UNAVAILABLE",
-        "REQUEST_LIMIT_EXCEEDED",
         "REQUEST_RUNNING_TOO_LONG",
         "QUERY_TIMEOUT",
         "TOO_MANY_APEX_REQUESTS",
@@ -50,10 +73,6 @@ TRANSIENT_CODES: frozenset[str] = frozenset(
     }
 )
 """The same request may succeed later: locks, throttling, an org that is briefly unavailable."""
-
-NOT_RETRIED_IN_CALL: frozenset[str] = frozenset({"REQUEST_LIMIT_EXCEEDED"})
-"""Transient, but over hours (the org's rolling 24-hour API allowance), not seconds: retrying
-within one call only burns time; the next run tries again."""
 
 RECORD_LOCK_CODES: frozenset[str] = frozenset({"UNABLE_TO_LOCK_ROW"})
 """Per-record codes worth re-sending just those records for, within the same write."""
@@ -110,6 +129,18 @@ RECORD_CODES: frozenset[str] = frozenset(
 
 TRANSIENT_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 
+RECORD_LEVEL: dict[str, type[SyncError]] = {"INVALID_FIELD": RecordRejected}
+"""Codes that mean something else for one record of a batch than for a whole call. A call
+refused with ``INVALID_FIELD`` names a field that does not exist (configuration); one record
+failing with it while the others of the call pass is a parent reference by External ID that
+matched no parent ("Foreign key external ID: ... not found"): that record's data."""
+
+
+def classify_record_code(code: str) -> type[SyncError]:
+    """The branch of one failed record's code; unknown codes dead-letter the record (the dead
+    letter keeps the code, so that the table can learn it)."""
+    return RECORD_LEVEL.get(code) or classify_code(code) or RecordRejected
+
 
 def _no_redaction(text: str) -> str:
     return text
@@ -117,6 +148,8 @@ def _no_redaction(text: str) -> str:
 
 def classify_code(code: str, status: int | None = None) -> type[SyncError] | None:
     """The branch of the tree a Salesforce code belongs to; ``None`` when the table is silent."""
+    if code in LIMIT_CODES:
+        return LimitExhausted
     if code in TRANSIENT_CODES:
         return TransientError
     if code in CONFIG_CODES:
@@ -129,8 +162,14 @@ def classify_code(code: str, status: int | None = None) -> type[SyncError] | Non
 
 
 def make_error(
-    cls: type[SyncError], message: str, code: str, retry_after: float | None = None
+    cls: type[SyncError],
+    message: str,
+    code: str,
+    retry_after: float | None = None,
+    resume_at: datetime | None = None,
 ) -> SyncError:
+    if cls is LimitExhausted:
+        return LimitExhausted(message, code=code, system=SYSTEM, resume_at=resume_at)
     if cls is TransientError:
         return TransientError(message, code=code, system=SYSTEM, retry_after=retry_after)
     return cls(message, code=code, system=SYSTEM)
@@ -152,12 +191,16 @@ def translate_api_error(
     context: str,
     redact: Redact = _no_redaction,
     retry_after: float | None = None,
+    resume_at: datetime | None = None,
 ) -> SyncError:
-    """A failed REST call (``status`` >= 300, decoded JSON ``content``) as one of our errors."""
+    """A failed REST call (``status`` >= 300, decoded JSON ``content``) as one of our errors.
+    ``resume_at`` goes on a ``LimitExhausted``: when the caller expects calls to pass again."""
     code, message = first_error(content)
     cls = classify_code(code, status) or _class_for_status(status)
     detail = redact(message) if message else f"HTTP {status}"
-    return make_error(cls, f"{context}: {detail}", code or f"HTTP_{status}", retry_after)
+    return make_error(
+        cls, f"{context}: {detail}", code or f"HTTP_{status}", retry_after, resume_at
+    )
 
 
 def _class_for_status(status: int) -> type[SyncError]:
@@ -177,10 +220,25 @@ def translate_record_errors(
     and the dead letter keeps the code so that the table can learn it.
     """
     code, message = first_error(errors, code_key="statusCode")
-    cls = classify_code(code) or RecordRejected
+    cls = classify_record_code(code)
     fields = _fields_of(errors)
     where = f" [{', '.join(fields)}]" if fields else ""
     return make_error(cls, f"{context}{where}: {redact(message)}", code or "UNKNOWN")
+
+
+_BULK_ERROR = re.compile(r"([A-Z][A-Z0-9_]*):(.*)", re.DOTALL)
+
+
+def translate_bulk_error(
+    sf_error: str, *, context: str, redact: Redact = _no_redaction
+) -> SyncError:
+    """The ``sf__Error`` cell of a Bulk API 2.0 failed row: ``"STRING_TOO_LONG:Name: data
+    value too large ..."``. Its leading status code is a structured field, not prose; a cell
+    without one is a ``RecordRejected`` with code ``UNKNOWN``, like an unknown code."""
+    match = _BULK_ERROR.match(sf_error.strip())
+    code, message = (match.group(1), match.group(2).strip()) if match else ("", sf_error)
+    cls = classify_record_code(code)
+    return make_error(cls, f"{context}: {redact(message)}", code or "UNKNOWN")
 
 
 def _fields_of(errors: Any) -> list[str]:
@@ -211,19 +269,58 @@ def translate_token_error(
     return make_error(ConfigError, message, error or f"HTTP_{status}")
 
 
+NOT_SENT_CODES: frozenset[str] = frozenset({"CONNECTION", "CONNECT_TIMEOUT"})
+"""Transport failures before the request reached the server: safe to send again, whatever
+the request was."""
+
+MAYBE_PROCESSED_CODES: frozenset[str] = frozenset({"CONNECTION_DROPPED", "TIMEOUT"})
+"""Transport failures after the request was sent: the server may have acted on it. Sending
+again is safe only for idempotent requests (an upsert by External ID, an update by Id, a read),
+never for a create, which would make a second record."""
+
+
 def is_worth_retrying(exc: BaseException) -> bool:
-    """Retry inside this call: transient, and not a limit that only time (hours) will lift."""
-    return isinstance(exc, TransientError) and exc.code not in NOT_RETRIED_IN_CALL
+    """Retry inside this call: transient, and not a limit that only hours will lift."""
+    return isinstance(exc, TransientError) and not isinstance(exc, LimitExhausted)
+
+
+def is_worth_retrying_once_sent(exc: BaseException) -> bool:
+    """Retry a request that is not idempotent: only when it certainly did not take effect (the
+    connection was never made, or the server answered with an error)."""
+    return is_worth_retrying(exc) and getattr(exc, "code", "") not in MAYBE_PROCESSED_CODES
 
 
 def translate_transport_error(
     exc: requests.RequestException, *, context: str, redact: Redact = _no_redaction
 ) -> SyncError:
     """No HTTP answer at all. TLS failures are configuration (wrong CA bundle or URL) and are
-    never retried; refused connections and timeouts may pass."""
+    never retried; the others are transient, split by whether the request may have reached
+    the server (``MAYBE_PROCESSED_CODES``) or certainly did not (``NOT_SENT_CODES``)."""
     detail = redact(str(exc))
     if isinstance(exc, requests.exceptions.SSLError):
         return make_error(ConfigError, f"{context}: TLS verification failed: {detail}", "TLS")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return make_error(TransientError, f"{context}: no connection: {detail}", "CONNECT_TIMEOUT")
     if isinstance(exc, requests.Timeout):
         return make_error(TransientError, f"{context}: timed out: {detail}", "TIMEOUT")
-    return make_error(TransientError, f"{context}: no answer: {detail}", "CONNECTION")
+    if _never_connected(exc):
+        return make_error(TransientError, f"{context}: no connection: {detail}", "CONNECTION")
+    return make_error(
+        TransientError, f"{context}: connection dropped: {detail}", "CONNECTION_DROPPED"
+    )
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """A refused or unresolvable connection: urllib3 wraps it as a ``NewConnectionError``
+    somewhere in the exception's arguments; a reset or a closed connection is not one."""
+    pending: list[object] = [exc]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or not isinstance(item, BaseException):
+            continue
+        seen.add(id(item))
+        if isinstance(item, NewConnectionError):
+            return True
+        pending.extend((*item.args, getattr(item, "reason", None)))
+    return False

@@ -8,13 +8,14 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import SourceRecord
 from connectors.errors import ConfigError
 from connectors.salesforce.errors import SYSTEM
+from connectors.salesforce.references import flatten_row
 
 SYSTEM_NAME = "salesforce"
 
@@ -37,9 +38,10 @@ def parse_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def source_record(obj: str, row: Mapping[str, Any]) -> SourceRecord:
-    """One query row (which selected Id, SystemModstamp and IsDeleted) as a ``SourceRecord``."""
-    fields = {name: value for name, value in row.items() if name != "attributes"}
+def source_record(obj: str, row: Mapping[str, Any], selected: Iterable[str] = ()) -> SourceRecord:
+    """One query row (which selected Id, SystemModstamp and IsDeleted) as a ``SourceRecord``;
+    parent fields among ``selected`` (``Account.ERP_Customer_Number__c``) come flat."""
+    fields = flatten_row(row, selected)
     return SourceRecord(
         system=SYSTEM_NAME,
         object=obj,

@@ -10,7 +10,8 @@ import logging
 import random
 from collections.abc import Callable
 
-from tenacity import RetryCallState
+from tenacity import RetryCallState, Retrying, stop_after_attempt
+from tenacity.retry import retry_base
 
 from connectors.errors import TransientError
 from connectors.salesforce.settings import SalesforceSettings
@@ -51,3 +52,15 @@ def log_retry(what: str) -> Callable[[RetryCallState], None]:
         )
 
     return before_sleep
+
+
+def bounded_retrying(settings: SalesforceSettings, what: str, retry: retry_base) -> Retrying:
+    """The one retry policy: at most ``max_retries`` more attempts, jittered exponential
+    backoff, each retry logged, the last failure re-raised as it was."""
+    return Retrying(
+        retry=retry,
+        stop=stop_after_attempt(settings.max_retries + 1),
+        wait=backoff(settings),
+        before_sleep=log_retry(what),
+        reraise=True,
+    )

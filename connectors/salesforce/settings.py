@@ -76,6 +76,44 @@ class SalesforceSettings(BaseModel):
     read_by_chunk_size: int = Field(
         200, ge=1, le=1000, description="Values per ``IN (...)`` query in read_by."
     )
+    bulk_threshold: int = Field(
+        2000,
+        ge=1,
+        description="A write_batch call with more records than this sends its upserts and "
+        "updates through Bulk API 2.0 (one job per route) instead of sObject Collections.",
+    )
+    bulk_poll_seconds: float = Field(
+        1.0, gt=0, description="First wait between two polls of a Bulk job's state."
+    )
+    bulk_poll_max_seconds: float = Field(
+        30.0, gt=0, description="Longest wait between two polls (the wait doubles up to it)."
+    )
+    bulk_timeout_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="Give up waiting for a Bulk job after this long; its records fail as "
+        "transient (upserts by External ID make the next run's resend harmless).",
+    )
+    bulk_max_upload_bytes: int = Field(
+        100_000_000,
+        ge=1_000,
+        description="CSV bytes per Bulk job: Salesforce takes 150 MB after base64, i.e. "
+        "about 100 MB of CSV.",
+    )
+    api_budget_share: float | None = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Most of the org's daily API allowance (the limit in Sforce-Limit-Info) "
+        "one connector, i.e. one run, may spend; None for no budget of our own.",
+    )
+    limit_resume_after_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="When the org's daily allowance is spent, suggest resuming this long "
+        "after: Salesforce counts the allowance over a rolling 24 hours, so calls free up "
+        "gradually and no exact reset time exists.",
+    )
 
     @field_validator("login_url")
     @classmethod

@@ -15,7 +15,10 @@ its SOQL literal per the SOQL and SOSL Reference -
   re-read, or skip, the rows of that second.
 
 Field and object names are checked against what ``describe`` said exists (``allowed``); a name
-that is not there is a ``ConfigError`` (the mapping or the org drifted), never a query.
+that is not there is a ``ConfigError`` (the mapping or the org drifted), never a query. A field
+may be a one-level parent path, ``Account.ERP_Customer_Number__c`` ("Relationship Queries",
+https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships.htm),
+when ``allowed`` knows it (see ``schema.SalesforceFields``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from connectors.errors import ConfigError
 from connectors.salesforce.errors import SYSTEM
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?")
 _ESCAPES = {
     "\\": "\\\\",
     "'": "\\'",
@@ -91,9 +95,19 @@ def valid_name(name: str, what: str = "field") -> str:
     return name
 
 
+def valid_field(name: str) -> str:
+    """``name`` if it is a field API name or a one-level parent path; else ``ConfigError``."""
+    if not _FIELD.fullmatch(name):
+        raise ConfigError(f"{name!r} is not a valid field name", code="INVALID_NAME",
+                          system=SYSTEM)
+    return name
+
+
 def checked_name(name: str, allowed: Collection[str], what: str = "field") -> str:
-    """``name`` if it is a plain API name present in ``allowed``; else a ``ConfigError``."""
-    if valid_name(name, what) not in allowed:
+    """``name`` if it is a valid API name (a field may be a parent path) present in
+    ``allowed``; else a ``ConfigError``."""
+    valid = valid_field(name) if what == "field" else valid_name(name, what)
+    if valid not in allowed:
         near = [a for a in allowed if a.lower() == name.lower()]
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ConfigError(f"unknown {what} {name!r}{hint}", code="UNKNOWN_FIELD", system=SYSTEM)

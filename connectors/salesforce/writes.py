@@ -1,90 +1,48 @@
-"""Writing records with sObject Collections: routing, batching, per-record results and retries.
+"""One ``write_batch`` call: local checks, routing, the choice of API, one result per record.
 
-Routing, per ``TargetRecord`` (REST API Developer Guide, sObject Collections):
+1. Every field name is checked against the describe (``ConfigError`` before any write: the
+   mapping or the org drifted); a record that upserts without a value for its External ID
+   fails alone (``MISSING_EXTERNAL_ID``).
+2. Records are grouped by route (``routes.Route``), first appearance first.
+3. A call with more than ``bulk_threshold`` records sends its upserts and updates as Bulk API
+   2.0 jobs (``bulk``), everything else through sObject Collections (``collections``); rows a
+   Bulk job could not lock are resent through Collections.
+4. The API budget must allow the calls this will take before the first one is made; a
+   ``LimitExhausted`` leaves ``write_batch`` as an exception (the run stops at its checkpoint,
+   and the next run's resend is harmless: upserts by External ID and updates by Id are
+   idempotent).
+5. Any other ``TransientError`` fails the records not yet written, and the rest of the call is
+   not sent (the org is not answering: do not hammer it); a whole-call ``RecordRejected``
+   fails its chunk only.
 
-======================================  ================================================  =========
-record                                  call                                              outcome
-======================================  ================================================  =========
-``key`` set                             ``PATCH /composite/sobjects`` (update by ``Id``)  updated
-no ``key``, ``upsert_field`` set        ``PATCH /composite/sobjects/{obj}/{field}``       created /
-                                        (upsert by External ID, ``created`` flag)         updated
-neither                                 ``POST /composite/sobjects`` (create)             created
-======================================  ================================================  =========
-
-(REST API Developer Guide, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/:
-"Update Records Using sObject Collections", resources_composite_sobjects_collections_update.htm;
-"Upsert Records Using sObject Collections", resources_composite_sobjects_collections_upsert.htm;
-"Create Records Using sObject Collections", resources_composite_sobjects_collections_create.htm.)
-
-Each call carries at most ``write_batch_size`` (<= 200) records of one route with
-``allOrNone: false``, so one bad record fails alone. Answers come back in request order, one per
-record. Records that failed with ``UNABLE_TO_LOCK_ROW`` are sent again, alone, with backoff, a
-bounded number of times; whole calls that fail transiently are retried by the client. Results
-are returned in input order with each record's ``ref``.
+Results come back in input order, each with its record's ``ref``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
-
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+import math
+from collections.abc import Sequence
 
 from connectors.base import ObjectSchema, TargetRecord, WriteResult
-from connectors.errors import RecordRejected, SyncError, TransientError
-from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.errors import (
-    RECORD_LOCK_CODES,
-    SYSTEM,
-    translate_record_errors,
+from connectors.errors import (
+    ConfigError,
+    LimitExhausted,
+    RecordRejected,
+    SyncError,
+    TransientError,
 )
-from connectors.salesforce.retry import backoff, log_retry
+from connectors.salesforce.bulk import CALLS_PER_JOB, BulkWriter
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.collections import CollectionWriter
+from connectors.salesforce.errors import SYSTEM
+from connectors.salesforce.references import split_path
+from connectors.salesforce.routes import Route
+from connectors.salesforce.schema import relationships
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.soql import checked_name
+from connectors.salesforce.write_context import Indexed, Results, WriteContext
 
-Indexed = tuple[int, TargetRecord]
-RouteKind = Literal["update", "upsert", "create"]
-
-
-@dataclass(frozen=True)
-class Route:
-    """Which collection resource a record goes to."""
-
-    kind: RouteKind
-    upsert_field: str | None = None
-
-    @classmethod
-    def of(cls, record: TargetRecord) -> Route:
-        if record.key:
-            return cls("update")
-        if record.upsert_field:
-            return cls("upsert", record.upsert_field)
-        return cls("create")
-
-    @property
-    def method(self) -> str:
-        return "POST" if self.kind == "create" else "PATCH"
-
-    def path(self, obj: str) -> str:
-        if self.kind == "upsert":
-            return "/".join(("composite/sobjects", obj, str(self.upsert_field)))
-        return "composite/sobjects"
-
-    def outcome(self, answer: Mapping[str, Any]) -> Literal["created", "updated"]:
-        if self.kind == "create":
-            return "created"
-        if self.kind == "upsert" and answer.get("created"):
-            return "created"
-        return "updated"
-
-
-class _StillLocked(Exception):
-    """Records that are still locked after a send; carries what to resend and why."""
-
-    def __init__(self, locked: list[tuple[int, TargetRecord, SyncError]]) -> None:
-        super().__init__(f"{len(locked)} record(s) locked")
-        self.locked = locked
+Groups = dict[Route, list[Indexed]]
 
 
 class BatchWriter:
@@ -101,35 +59,56 @@ class BatchWriter:
         self._settings = settings
         self._obj = obj
         self._schema = schema
-        self._results: dict[int, WriteResult] = {}
+        self._results: Results = {}
+        context = WriteContext(client, settings, obj, relationships(schema), self._results)
+        self._collections = CollectionWriter(context)
+        self._bulk = BulkWriter(context)
 
     def write(self, records: Sequence[TargetRecord]) -> list[WriteResult]:
         """One result per record, in input order."""
-        halted: TransientError | None = None
-        for route, chunk in self._chunks(records):
+        groups = self._groups(records)
+        use_bulk = len(records) > self._settings.bulk_threshold
+        self._client.budget.ensure(self._calls_needed(groups, use_bulk), f"write {self._obj}")
+        halted: SyncError | None = None
+        for route, items in groups.items():
             if halted is not None:
-                self._fail_all(chunk, halted)
+                self._fail_all(items, halted)
                 continue
-            try:
-                self._write_chunk(route, chunk)
-            except TransientError as exc:
-                halted = exc  # the org is not answering: do not hammer it with the rest
-                self._fail_all(chunk, exc)
-            except RecordRejected as exc:
-                self._fail_all(chunk, exc)
+            halted = self._write_route(route, items, use_bulk and route.bulk_capable)
         return [self._results[index] for index in range(len(records))]
 
-    def _chunks(self, records: Sequence[TargetRecord]) -> Iterator[tuple[Route, list[Indexed]]]:
-        """Records grouped by route (first appearance first), each group cut into batches."""
-        groups: dict[Route, list[Indexed]] = {}
-        for index, record in enumerate(records):
-            if self._rejected_locally(index, record):
-                continue
-            groups.setdefault(Route.of(record), []).append((index, record))
+    def _write_route(self, route: Route, items: list[Indexed], bulk: bool) -> SyncError | None:
+        """Write one route's records; the ``TransientError`` that should halt the call."""
+        try:
+            if bulk:
+                locked = self._bulk.write(route, items)
+                if locked:
+                    self._collections.write(route, locked)
+            else:
+                self._collections.write(route, items)
+        except LimitExhausted:
+            raise
+        except TransientError as exc:
+            self._fail_all(items, exc)
+            return exc
+        except RecordRejected as exc:
+            self._fail_all(items, exc)
+        return None
+
+    def _calls_needed(self, groups: Groups, use_bulk: bool) -> int:
         size = self._settings.write_batch_size
-        for route, items in groups.items():
-            for start in range(0, len(items), size):
-                yield route, items[start : start + size]
+        return sum(
+            CALLS_PER_JOB if use_bulk and route.bulk_capable else math.ceil(len(items) / size)
+            for route, items in groups.items()
+        )
+
+    def _groups(self, records: Sequence[TargetRecord]) -> Groups:
+        """Records grouped by route (first appearance first), minus those failed locally."""
+        groups: Groups = {}
+        for index, record in enumerate(records):
+            if not self._rejected_locally(index, record):
+                groups.setdefault(Route.of(record), []).append((index, record))
+        return groups
 
     def _rejected_locally(self, index: int, record: TargetRecord) -> bool:
         """Check names against describe; a record without its External ID value fails alone."""
@@ -138,83 +117,28 @@ class BatchWriter:
             checked_name(name, allowed)
         if record.key or not record.upsert_field:
             return False
-        checked_name(record.upsert_field, allowed)
-        if record.fields.get(record.upsert_field) not in (None, ""):
+        upsert_field = checked_name(record.upsert_field, allowed)
+        if split_path(upsert_field) is not None:
+            raise ConfigError(
+                f"{self._obj}: cannot upsert on a parent's field {upsert_field}; name an "
+                "External ID field of the object itself",
+                code="INVALID_UPSERT_FIELD",
+                system=SYSTEM,
+            )
+        if record.fields.get(upsert_field) not in (None, ""):
             return False
         error = RecordRejected(
-            f"{self._obj}: no value for External ID field {record.upsert_field}",
+            f"{self._obj}: no value for External ID field {upsert_field}",
             code="MISSING_EXTERNAL_ID",
             system=SYSTEM,
         )
         self._results[index] = WriteResult(ref=record.ref, outcome="failed", error=error)
         return True
 
-    def _write_chunk(self, route: Route, chunk: list[Indexed]) -> None:
-        """Send ``chunk``; resend only its locked records, with backoff, a bounded number of
-        times."""
-        pending = chunk
-        retrying = Retrying(
-            retry=retry_if_exception_type(_StillLocked),
-            stop=stop_after_attempt(self._settings.max_retries + 1),
-            wait=backoff(self._settings),
-            before_sleep=log_retry(f"write {self._obj}"),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    locked = self._send(route, pending)
-                    if locked:
-                        pending = [(index, record) for index, record, _ in locked]
-                        raise _StillLocked(locked)
-        except _StillLocked as exc:
-            for index, record, error in exc.locked:
-                self._results[index] = WriteResult(ref=record.ref, outcome="failed", error=error)
-
-    def _send(
-        self, route: Route, chunk: list[Indexed]
-    ) -> list[tuple[int, TargetRecord, SyncError]]:
-        """One collection call; records results and returns the records that hit a lock."""
-        body = {"allOrNone": False, "records": [self._payload(route, r) for _, r in chunk]}
-        context = f"{route.kind} {self._obj}"
-        answers = self._client.rest(route.method, route.path(self._obj), context, json=body)
-        if not isinstance(answers, list) or len(answers) != len(chunk):
-            raise TransientError(
-                f"{context}: the answer does not have one result per record",
-                code="BAD_COLLECTION_ANSWER",
-                system=SYSTEM,
-            )
-        locked: list[tuple[int, TargetRecord, SyncError]] = []
-        for (index, record), answer in zip(chunk, answers, strict=True):
-            result = self._result(route, record, answer, context)
-            if result.error is not None and result.error.code in RECORD_LOCK_CODES:
-                locked.append((index, record, result.error))
-            else:
-                self._results[index] = result
-        return locked
-
-    def _payload(self, route: Route, record: TargetRecord) -> dict[str, Any]:
-        body: dict[str, Any] = {"attributes": {"type": self._obj}}
-        body.update((k, v) for k, v in record.fields.items() if k != "attributes")
-        if route.kind == "update":
-            body["Id"] = record.key
-        return body
-
-    def _result(self, route: Route, record: TargetRecord, answer: Any, context: str) -> WriteResult:
-        if not isinstance(answer, Mapping):
-            answer = {"success": False, "errors": []}
-        if answer.get("success"):
-            key = answer.get("id") or record.key
-            return WriteResult(ref=record.ref, outcome=route.outcome(answer), key=key)
-        error = translate_record_errors(
-            answer.get("errors"), context=context, redact=self._client.redact
-        )
-        return WriteResult(ref=record.ref, outcome="failed", key=record.key, error=error)
-
-    def _fail_all(self, chunk: list[Indexed], error: SyncError) -> None:
-        """Fail the records of ``chunk`` that have no result yet (a lock retry that failed
-        must not overwrite what the first send of the chunk already wrote)."""
-        for index, record in chunk:
+    def _fail_all(self, items: list[Indexed], error: SyncError) -> None:
+        """Fail the records that have no result yet (a retry that failed must not overwrite
+        what an earlier send of the same records already wrote)."""
+        for index, record in items:
             self._results.setdefault(
                 index, WriteResult(ref=record.ref, outcome="failed", key=record.key, error=error)
             )

@@ -1,9 +1,14 @@
 """A local stand-in for the Salesforce REST API, served over HTTPS from one process.
 
 Built from Salesforce's published REST API reference and checked against payloads recorded
-from real orgs. Start it from Python with ``start()`` or from a shell with
-``python -m sandbox.salesforce --port 8443``; trust it with the CA bundle in the cert
-directory. The control plane lives under ``/_sandbox/`` (see ``control.py``).
+from real orgs. It serves OAuth (password, client credentials, JWT bearer), describes of the
+objects the product uses (``catalog.py``), records with validation and relationship
+references by External ID, SOQL (``query``/``queryAll``, parent fields, paging), getUpdated /
+getDeleted, sObject Collections, Bulk API 2.0 ingest and query jobs (``bulk/``) and
+``/limits`` with a daily allowance that runs out. Start it from Python with ``start()`` or
+from a shell with ``python -m sandbox.salesforce --port 8443``; trust it with the CA bundle
+in the cert directory. The control plane lives under ``/_sandbox/``: every endpoint and its
+JSON body are documented in ``control.py``.
 
 Default credentials: username ``integration@sandbox.local``, password ``sandbox``, client_id
 ``erpsync-sandbox``, client_secret ``sandbox-secret``.
@@ -36,6 +41,7 @@ def start(
     demo_data: bool = False,
     detach: bool = False,
     token_ttl: int = 7200,
+    api_limit: int | None = None,
 ) -> ChildServer:
     """Run the sandbox as a child process and wait until it answers; ``.stop()`` ends it.
 
@@ -54,6 +60,8 @@ def start(
             "--token-ttl", str(token_ttl)]
     if clock_arg:
         args += ["--clock", clock_arg]
+    if api_limit is not None:
+        args += ["--api-limit", str(api_limit)]
     if demo_data:
         args.append("--demo-data")
     return start_child("salesforce", args, f"https://127.0.0.1:{port}", HEALTH_PATH,

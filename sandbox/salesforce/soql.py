@@ -10,6 +10,7 @@ Grammar (keywords case-insensitive)::
                 | name LIKE string
     op         := = | != | <> | < | <= | > | >=
     literal    := 'string' | number | TRUE | FALSE | NULL | date | datetime
+                | TODAY | YESTERDAY | TOMORROW | LAST_N_DAYS:n | NEXT_N_DAYS:n | N_DAYS_AGO:n
     order      := name [ASC | DESC] [NULLS FIRST | NULLS LAST]
 
 Like real SOQL, AND and OR may not be mixed at one level without parentheses, strings take
@@ -33,6 +34,7 @@ _LEXEMES = re.compile(
     r"|(?P<baddatetime>\d{4}-\d{2}-\d{2}T[\w:.+-]*)"
     r"|(?P<date>\d{4}-\d{2}-\d{2}(?![\w:]))"
     r"|(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?![\w.]))"
+    r"|(?P<relative>(?i:LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO):\d+)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
     r"|(?P<op><=|>=|!=|<>|=|<|>)"
     r"|(?P<punct>[(),])"
@@ -329,6 +331,8 @@ class _Parser:
         token = self._next()
         if token.kind in ("string", "date", "datetime"):
             return Literal(token.kind, token.text, token.pos, token.text)
+        if token.kind == "relative" or token.is_word("TODAY", "YESTERDAY", "TOMORROW"):
+            return Literal("relative", token.text.upper(), token.pos, token.text)
         if token.kind == "number":
             return Literal("number", Decimal(token.text), token.pos, token.text)
         if token.is_word("TRUE", "FALSE"):

@@ -101,23 +101,55 @@ def make_settings(server_url: str, ca_bundle: str | None, **overrides: Any) -> S
     return SalesforceSettings.model_validate(values)
 
 
+class OtherUser:
+    """The REST API as another Salesforce user calls it, with a token of its own: how tests
+    change and read the org behind the connector's back."""
+
+    def __init__(self, control: SandboxControl) -> None:
+        self.control = control
+        token = control.http.post(
+            control.url + "/services/oauth2/token",
+            data={
+                "grant_type": "password",
+                "client_id": CLIENT_ID,
+                "username": USERNAME,
+                "password": PASSWORD,
+            },
+            timeout=30,
+        )
+        token.raise_for_status()
+        self.base = token.json()["instance_url"] + API
+        self.headers = {"Authorization": "Bearer " + token.json()["access_token"]}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.control.http.request(
+            method, self.base + path, headers=self.headers, timeout=60, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+
 def api_delete(control: SandboxControl, obj: str, record_id: str) -> None:
-    """Delete a record the way another Salesforce user would: REST API with its own token."""
-    token = control.http.post(
-        control.url + "/services/oauth2/token",
-        data={
-            "grant_type": "password",
-            "client_id": CLIENT_ID,
-            "username": USERNAME,
-            "password": PASSWORD,
-        },
-        timeout=30,
-    )
-    token.raise_for_status()
-    body = token.json()
-    response = control.http.delete(
-        body["instance_url"] + API + "/sobjects/" + obj + "/" + record_id,
-        headers={"Authorization": "Bearer " + body["access_token"]},
-        timeout=30,
-    )
-    response.raise_for_status()
+    """Delete a record the way another Salesforce user would."""
+    OtherUser(control).call("DELETE", f"/sobjects/{obj}/{record_id}")
+
+
+def api_patch(control: SandboxControl, obj: str, record_id: str, fields: dict[str, Any]) -> None:
+    """Update a record the way another Salesforce user would (its stamp moves)."""
+    OtherUser(control).call("PATCH", f"/sobjects/{obj}/{record_id}", json=fields)
+
+
+def api_get(control: SandboxControl, obj: str, record_id: str) -> dict[str, Any]:
+    """A record as another Salesforce user reads it."""
+    return dict(OtherUser(control).call("GET", f"/sobjects/{obj}/{record_id}"))
+
+
+def api_query(control: SandboxControl, soql: str) -> list[dict[str, Any]]:
+    """Every row of ``soql``, following ``nextRecordsUrl``, as another user reads them."""
+    user = OtherUser(control)
+    page = user.call("GET", "/query", params={"q": soql})
+    rows = list(page["records"])
+    while not page.get("done", True):
+        page = user.call("GET", page["nextRecordsUrl"].split(API, 1)[1])
+        rows += page["records"]
+    return rows

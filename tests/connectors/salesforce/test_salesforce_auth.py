@@ -101,6 +101,26 @@ def test_session_expiry_between_pages_is_transparent(
     assert connector.counter.by_kind["auth"] == 2
 
 
+def test_a_token_that_outlives_its_ttl_is_renewed_once(
+    sandbox: SandboxControl, connector: SalesforceConnector
+) -> None:
+    answer = sandbox.http.post(sandbox.url + "/_sandbox/config", json={"token_ttl": 60},
+                               timeout=30)
+    answer.raise_for_status()
+    try:
+        sandbox.seed("Account", [{"Name": "Acme"}])
+        connector.check()
+        sandbox.advance_clock(120)  # the token has expired on the org's clock
+        (record,) = list(connector.read_changes("Account", None, ["Name"]))
+    finally:
+        sandbox.http.post(sandbox.url + "/_sandbox/config", json={"token_ttl": 7200},
+                          timeout=30).raise_for_status()
+    assert record.fields["Name"] == "Acme"
+    assert connector.counter.by_kind["auth"] == 2
+    refused = [c for c in sandbox.served_data_calls() if c["status"] == 401]
+    assert len(refused) == 1
+
+
 def test_wrong_ca_bundle_is_a_config_error(sandbox: SandboxControl) -> None:
     settings = make_settings(sandbox.url, None, max_retries=3)  # system CAs: not the sandbox's
     counter = CallCounter()

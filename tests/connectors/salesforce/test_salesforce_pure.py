@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from connectors.base import Connector, TargetRecord
-from connectors.errors import ConfigError, RecordRejected, TransientError
+from connectors.base import Connector, ObjectSchema, TargetRecord
+from connectors.errors import ConfigError, LimitExhausted, RecordRejected, TransientError
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.auth import JWT_BEARER_GRANT, grant_form, jwt_assertion
 from connectors.salesforce.client import call_kind, parse_api_usage
@@ -23,9 +23,9 @@ from connectors.salesforce.errors import (
     translate_token_error,
 )
 from connectors.salesforce.records import parse_datetime, source_record
+from connectors.salesforce.routes import Route
 from connectors.salesforce.schema import object_schema
 from connectors.salesforce.settings import SalesforceSettings
-from connectors.salesforce.writes import Route
 from connectors.settings import load_settings
 
 LOGIN = "https://127.0.0.1:8443"
@@ -52,7 +52,7 @@ def settings(**overrides: object) -> SalesforceSettings:
         (400, "INVALID_FIELD", ConfigError),
         (400, "MALFORMED_QUERY", ConfigError),
         (403, "INSUFFICIENT_ACCESS", ConfigError),
-        (403, "REQUEST_LIMIT_EXCEEDED", TransientError),
+        (403, "REQUEST_LIMIT_EXCEEDED", LimitExhausted),
         (503, "SERVER_UNAVAILABLE", TransientError),
         (503, "", TransientError),
         (500, "UNKNOWN_EXCEPTION", TransientError),
@@ -87,6 +87,7 @@ def test_the_message_text_never_decides_the_branch() -> None:
         ("SOMETHING_NEW_IN_WINTER_27", RecordRejected),
         ("UNABLE_TO_LOCK_ROW", TransientError),
         ("INVALID_FIELD_FOR_INSERT_UPDATE", ConfigError),
+        ("INVALID_FIELD", RecordRejected),  # one record's parent reference matched nothing
     ],
 )
 def test_per_record_errors(code: str, expected: type[Exception]) -> None:
@@ -114,7 +115,7 @@ def test_token_refusals_are_config_errors_without_secrets() -> None:
 def test_only_short_term_transient_errors_are_retried_in_the_call() -> None:
     assert is_worth_retrying(TransientError("x", code="UNABLE_TO_LOCK_ROW"))
     assert is_worth_retrying(TransientError("x", code="HTTP_503"))
-    assert not is_worth_retrying(TransientError("x", code="REQUEST_LIMIT_EXCEEDED"))
+    assert not is_worth_retrying(LimitExhausted("x", code="REQUEST_LIMIT_EXCEEDED"))
     assert not is_worth_retrying(ConfigError("x"))
 
 
@@ -222,6 +223,10 @@ def test_jwt_with_an_unreadable_or_bad_key_is_a_config_error(tmp_path: Path) -> 
         jwt_assertion(settings(auth="jwt", private_key_file=junk))
 
 
+def no_parents(obj: str) -> ObjectSchema:
+    raise AssertionError(f"no parent lookup expected, got {obj}")
+
+
 # -- parsing -----------------------------------------------------------------------------------
 
 
@@ -275,7 +280,7 @@ def test_describe_becomes_an_object_schema() -> None:
             },
         ],
     }
-    schema = object_schema("Account", describe)
+    schema = object_schema("Account", describe, no_parents)
     assert schema.has("ERP_Customer_Number__c")
     assert schema.fields["ERP_Customer_Number__c"].external_id
     assert schema.fields["Rating"].picklist_values == ("Hot",)

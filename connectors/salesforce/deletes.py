@@ -1,0 +1,67 @@
+"""Whether change capture since an instant still sees every delete.
+
+Change capture reads deletes through ``queryAll`` (``IsDeleted = true`` rows in the recycle
+bin). Salesforce forgets them: the recycle bin keeps records 15 days, an admin may empty it
+sooner, and a background job purges the delete log when it grows large ("sObject Get Deleted",
+https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getdeleted.html:
+"Results are returned for no more than 15 days previous to the day the call is executed (or
+earlier if an administrator has purged the Recycle Bin)").
+
+So, for a cursor at ``since``:
+
+* older than ``DELETE_WINDOW`` before the org's clock: deletes may be gone; no call needed;
+* otherwise one ``GET /sobjects/{obj}/deleted/?start=..&end=..`` answers: its
+  ``earliestDateAvailable`` is the stamp of the last physically deleted record
+  (SOAP API Developer Guide, "GetDeletedResult",
+  https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted_getdeletedresult.htm);
+  when it is after ``since``, deletes between the two are lost. ``INVALID_REPLICATION_DATE``
+  (the start is outside what the org still keeps) means the same.
+
+The request spans ``[min(since, now - 2 min), now]``: the start must precede the end by more
+than a minute ("getDeleted()", .../sforce_api_calls_getdeleted.htm), and the span's own deleted
+records do not matter here, only the two dates. The org's clock (from response ``Date``
+headers), not ours, decides: the window is the org's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.errors import ConfigError
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.records import parse_datetime
+from connectors.salesforce.retry import logger
+from connectors.salesforce.soql import format_datetime
+
+DELETE_WINDOW = timedelta(days=15)
+MIN_SPAN = timedelta(minutes=2)
+REPLICATION_DATE_CODES = frozenset({"INVALID_REPLICATION_DATE"})
+
+
+def deletes_visible_since(client: SalesforceClient, obj: str, since: datetime) -> bool:
+    """True when every delete of ``obj`` at or after ``since`` can still be read."""
+    now = client.server_now()
+    if since < now - DELETE_WINDOW:
+        logger.info("salesforce %s: cursor %s is older than the %s delete window",
+                    obj, since.isoformat(), DELETE_WINDOW)
+        return False
+    params = {"start": format_datetime(min(since, now - MIN_SPAN)),
+              "end": format_datetime(now)}
+    try:
+        answer = client.rest("GET", f"sobjects/{obj}/deleted/", f"getDeleted {obj}",
+                             params=params)
+    except ConfigError as exc:
+        if exc.code in REPLICATION_DATE_CODES:
+            logger.info("salesforce %s: the org no longer keeps deletes from %s (%s)",
+                        obj, since.isoformat(), exc.code)
+            return False
+        raise
+    return _earliest_available(answer) <= since
+
+
+def _earliest_available(answer: Any) -> datetime:
+    """``earliestDateAvailable`` of a getDeleted answer; an answer without one means nothing
+    was purged yet, as early as anything can be."""
+    raw = answer.get("earliestDateAvailable") if isinstance(answer, dict) else None
+    return parse_datetime(raw) if raw else datetime.min.replace(tzinfo=UTC)
