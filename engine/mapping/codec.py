@@ -7,7 +7,7 @@ steps backwards. A value map's unknown-value policy (reject, default, pass) appl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.errors import RecordRejected
@@ -60,7 +60,7 @@ class SideCodec:
     def read_raw(self, value: Any) -> Any:
         """One raw system value through transforms, value map and default."""
         for transform in self.transforms:
-            value = transform.to_canonical(value)
+            value = self._apply(transform.name, transform.to_canonical, value)
         value = self._from_system(value)
         if value in (None, "") and self.side.default is not None:
             return self.side.default
@@ -74,10 +74,19 @@ class SideCodec:
             value = self.side.default
         value = self._to_system(value)
         for transform in reversed(self.transforms):
-            value = transform.to_system(value)
+            value = self._apply(transform.name, transform.to_system, value)
         if self.path:
             return {self.path: value}
         return self._spread(value)
+
+    def _apply(self, name: str, step: Callable[[Any], Any], value: Any) -> Any:
+        """Run one transform step; a value it cannot take rejects this record only."""
+        try:
+            return step(value)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise RecordRejected(f"{self.path or self.name}: transform {name} cannot take "
+                                 f"{value!r}: {exc}", code="TRANSFORM_FAILED",
+                                 system=self.system) from None
 
     def _spread(self, value: Any) -> dict[str, Any]:
         """A multi-field side's value must come back as one part per field."""
