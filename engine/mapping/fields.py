@@ -7,15 +7,30 @@ reference to another record, how that record is found by its external ID (a look
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from engine.mapping import transforms
 from engine.mapping.policies import ConflictPolicy, Direction
 from engine.mapping.systems import SYSTEM_NAMES, Scalar, Strict, SystemName
 
-TransformSpec = str | dict[str, Any]
+
+def _known_transform(spec: Any) -> Any:
+    transforms.build(spec)
+    return spec
+
+
+TransformSpec = Annotated[
+    Any,
+    AfterValidator(_known_transform),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "enum": sorted(transforms.NO_ARGUMENT)},
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "propertyNames": {"enum": sorted(transforms.WITH_ARGUMENT)}}]}),
+]
+"""A transform name, or a one-key mapping of name to literal argument. Checked by
+``transforms.build`` (which names every allowed transform), not by the type."""
 
 
 class Lookup(Strict):
@@ -71,13 +86,6 @@ class FieldSide(Strict):
     )
     lookup: Lookup | None = Field(
         default=None, description="The field refers to another record, found by external ID.")
-
-    @field_validator("transform")
-    @classmethod
-    def _known_transforms(cls, value: tuple[TransformSpec, ...]) -> Any:
-        for spec in value:
-            transforms.build(spec)
-        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSide:
