@@ -143,9 +143,10 @@ class FieldRule(Strict):
       (overrides the sync's ``conflicts``; see ``ConflictPolicy``).
     """
 
-    sap: FieldSide | None = None
-    salesforce: FieldSide | None = None
-    oracle: FieldSide | None = None
+    sap: FieldSide | None = Field(default=None, description="The field in SAP: its name, or "
+                                                            "a mapping with field and more.")
+    salesforce: FieldSide | None = Field(default=None, description="The field in Salesforce.")
+    oracle: FieldSide | None = Field(default=None, description="The field in Oracle ERP.")
     owner: SystemName | None = Field(
         default=None,
         description="The system whose value always wins; edits on the other side are restored.",
