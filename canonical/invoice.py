@@ -13,7 +13,7 @@ from canonical.types import AwareDatetime, CanonicalModel, CurrencyCode, Money, 
 class InvoiceLine(CanonicalModel):
     """One billed line: product, quantity, price and amount."""
 
-    line_number: str = Field(min_length=1, max_length=6,
+    line_number: str | None = Field(default=None, min_length=1, max_length=6,
                              description="Item number within the invoice, without leading "
                              "zeros.")
     line_key: str | None = Field(default=None, max_length=40,

@@ -14,7 +14,7 @@ from canonical.types import AwareDatetime, CanonicalModel, CurrencyCode, Money, 
 class SalesOrderLine(CanonicalModel):
     """One line of a sales order: a product, a quantity and its price."""
 
-    line_number: str = Field(min_length=1, max_length=6,
+    line_number: str | None = Field(default=None, min_length=1, max_length=6,
                              description="Item number within the order, without leading "
                              "zeros (10, 20, ...).")
     line_key: str | None = Field(default=None, max_length=40,
@@ -22,6 +22,9 @@ class SalesOrderLine(CanonicalModel):
                                  "e.g. 4712-10.")
     product_number: str = Field(min_length=1, max_length=40,
                                 description="Product ordered (the ERP's product number).")
+    price_key: str | None = Field(default=None, max_length=80,
+                                  description="Price list entry the line is priced from "
+                                  "(see PriceListEntry.price_key); the CRM needs it.")
     description: str | None = Field(default=None, max_length=255, description="Line text.")
     quantity: Quantity = Field(description="Quantity ordered, with its unit.")
     unit_price: Money | None = Field(default=None, description="Net price per unit.")

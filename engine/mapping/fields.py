@@ -34,29 +34,31 @@ TransformSpec = Annotated[
 
 
 class Lookup(Strict):
-    """The system field refers to another record (a lookup); the canonical value is that
-    record's external ID (a contact's customer number, a line's product number), never an
-    id that only one system knows.
+    """The system field refers to another record (a lookup); the canonical value is a field
+    of that record — its external ID (a contact's customer number, a line's product number)
+    or, read only, another of its fields (a person's last name, a product's unit).
 
     Engine and converter: on Salesforce the reference is followed by the API itself, through
-    the relationship: read as the parent field ``<relationship>.<by>`` and written as a
-    reference by External ID under the same dotted name (no query per record). On a system
-    that cannot follow references, ``field`` holds the related record's ``key``: the engine
-    resolves the page's keys to external IDs (and back) with one batch ``read_by`` on
-    ``object`` per page. A value with no related record is rejected to dead letters.
+    the relationship: read as the parent field ``<relationship>.<by>`` and, when ``by`` is an
+    External ID, written as a reference by External ID under the same dotted name (no query
+    per record). On a system that cannot follow references, ``field`` holds the value of the
+    related record's ``key`` field: the engine resolves the page's values to ``by`` (and back)
+    with one batch ``read_by`` on ``object`` per page. A value with no related record is
+    rejected to dead letters.
     """
 
     object: str = Field(description="The related object, e.g. Account or Product2.")
-    by: str = Field(description="The related object's External ID field, e.g. "
-                                "ERP_Customer_Number__c.")
+    by: str = Field(description="The related object's field the canonical value is: its "
+                                "External ID (ERP_Customer_Number__c), or any field to read.")
     relationship: str | None = Field(
         default=None,
         description="Relationship name to follow (Salesforce); default from the field name: "
         "AccountId → Account, Product__c → Product__r.")
     key: str | None = Field(
         default=None,
-        description="The related object's own key that the field holds, where the system "
-        "cannot follow the reference itself (the engine resolves it in batch).")
+        description="The related object's field (its key, or another unique field) whose value "
+        "the field holds, where the system cannot follow the reference itself (the engine "
+        "resolves it in batch).")
     entity: str | None = Field(
         default=None, description="Canonical entity of the related record, e.g. customer.")
 
@@ -86,6 +88,10 @@ class FieldSide(Strict):
     )
     lookup: Lookup | None = Field(
         default=None, description="The field refers to another record, found by external ID.")
+    pick: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="Where the path crosses a to-many navigation (a list of lines), take the "
+        "line whose fields equal these literals, e.g. {Language: EN}; without it, the first.")
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSide:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from canonical import ENTITIES
+from engine.mapping import transforms
 from engine.mapping.canonical_paths import (
     collections,
     leaf_annotation,
@@ -113,6 +114,11 @@ def _check_side(report: _Report, name: str, rule: FieldRule, system: str, *,
         value = getattr(side, key)
         if value is not None:
             _check_literal(report, (*at, key), name, value, annotation)
+    if any(not transforms.build(spec).writes for spec in side.transform) and (
+            report.mapping.writes_into(rule, system)):
+        report.add((*at, "transform"), f"a transform here only reads, but {name!r} would be "
+                                       f"written into {system}: set direction so that values "
+                                       f"never flow into {system}")
     if side.lookup and side.lookup.entity and side.lookup.entity not in ENTITIES:
         report.add((*at, "lookup", "entity"), f"unknown entity {side.lookup.entity!r}; "
                                               f"allowed: {', '.join(sorted(ENTITIES))}")
@@ -172,8 +178,8 @@ def _check_targets(report: _Report, rules: Mapping[str, FieldRule], at: Path_) -
         seen: dict[str, str] = {}
         for name, rule in rules.items():
             side = rule.side(system)
-            if side is None:
-                continue
+            if side is None or not report.mapping.writes_into(rule, system):
+                continue  # read only here: several canonical fields may read one field
             path = read_path(system, side)
             for target in (path,) if path else side.names:
                 if target in seen:

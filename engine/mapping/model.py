@@ -141,6 +141,14 @@ class SyncMapping(Strict):
         wanted = ("erp", "crm") if rule.direction == "to_crm" else ("crm", "erp")
         return (SYSTEM_ROLES.get(source), SYSTEM_ROLES.get(target)) == wanted
 
+    def writes_into(self, rule: FieldRule, system: str) -> bool:
+        """Whether ``rule``'s values are ever written into ``system`` (direction allows it
+        and the side is not a constant)."""
+        side = rule.side(system)
+        if side is None or side.constant is not None or system not in self.systems:
+            return False
+        return self.flows(rule, self.other(system), system)
+
     def mapped_fields(self, system: str) -> dict[str, FieldSide]:
         """Canonical field → this system's side, for the fields mapped on it."""
         result: dict[str, FieldSide] = {}

@@ -120,6 +120,9 @@ class _SystemCheck:
             side = rule.side(self.system)
             if side is not None:
                 self._check_side(model, name, side, schema, (*at, name, self.system))
+                if side.lookup is not None:
+                    self._check_lookup(side, self.mapping.writes_into(rule, self.system),
+                                       (*at, name, self.system))
 
     def _check_side(self, model: type[BaseModel], name: str, side: FieldSide,
                     schema: ObjectSchema, at: Path_) -> None:
@@ -133,8 +136,6 @@ class _SystemCheck:
                 self.add(at, problem)
             if side.value_map and spec.restricted_picklist:
                 self._check_picklist(side.value_map, spec.name, spec.picklist_values)
-        if side.lookup is not None:
-            self._check_lookup(side, at)
 
     def _check_picklist(self, map_name: str, field_name: str, allowed: tuple[str, ...]) -> None:
         values = self.mapping.value_maps[map_name].values.values()
@@ -144,7 +145,7 @@ class _SystemCheck:
                                                f"picklist {self.system} {field_name}; allowed: "
                                                f"{', '.join(allowed)}")
 
-    def _check_lookup(self, side: FieldSide, at: Path_) -> None:
+    def _check_lookup(self, side: FieldSide, written: bool, at: Path_) -> None:
         assert side.lookup is not None
         target = self.related.get((self.system, side.lookup.object))
         if target is None:
@@ -152,6 +153,6 @@ class _SystemCheck:
         by = target.fields.get(side.lookup.by)
         if by is None:
             self.missing((*at, "lookup", "by"), side.lookup.by, target)
-        elif self.system == "salesforce" and not by.external_id:
+        elif self.system == "salesforce" and written and not by.external_id:
             self.add((*at, "lookup", "by"), f"{side.lookup.object}.{side.lookup.by} is not an "
                                             "External ID field, so it cannot be referenced")
