@@ -64,7 +64,7 @@ class SideCodec:
 
     @property
     def writes(self) -> bool:
-        return self.side.constant is None
+        return self.side.constant is None and not self.side.read_only
 
     def read(self, record: Mapping[str, Any]) -> Any:
         if self.side.constant is not None:
@@ -84,7 +84,7 @@ class SideCodec:
         return value
 
     def write(self, value: Any) -> dict[str, Any]:
-        """System fields for canonical ``value`` (nothing for a constant side)."""
+        """System fields for canonical ``value`` (nothing for a constant or read-only side)."""
         if not self.writes:
             return {}
         if value is None and self.side.default is not None:

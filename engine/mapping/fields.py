@@ -68,7 +68,7 @@ class FieldSide(Strict):
 
     Converter: read ``field`` (or every one of ``fields``, as a list, or the ``constant``),
     apply ``transform`` in order, then the ``value_map``; an empty result becomes ``default``.
-    Writing runs the same steps backwards; a constant side is never written.
+    Writing runs the same steps backwards; a constant or ``read_only`` side is never written.
     """
 
     field: str | None = Field(
@@ -88,6 +88,10 @@ class FieldSide(Strict):
     )
     lookup: Lookup | None = Field(
         default=None, description="The field refers to another record, found by external ID.")
+    read_only: bool = Field(
+        default=False,
+        description="Read from this system to compare, never written to it (a parent's "
+        "field, a formula).")
     pick: dict[str, Scalar] = Field(
         default_factory=dict,
         description="Where the path crosses a to-many navigation (a list of lines), take the "

@@ -143,9 +143,10 @@ class SyncMapping(Strict):
 
     def writes_into(self, rule: FieldRule, system: str) -> bool:
         """Whether ``rule``'s values are ever written into ``system`` (direction allows it
-        and the side is not a constant)."""
+        and the side is neither a constant nor read only)."""
         side = rule.side(system)
-        if side is None or side.constant is not None or system not in self.systems:
+        if side is None or side.constant is not None or side.read_only or (
+                system not in self.systems):
             return False
         return self.flows(rule, self.other(system), system)
 

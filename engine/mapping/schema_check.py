@@ -13,6 +13,7 @@ guessed.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ def related_objects(mapping: SyncMapping, system: str) -> list[str]:
         child_side = child.side(system)
         if child_side is not None:
             names.append(child_side.object)
+    if system in mapping.systems:
+        names.extend(lookup.object for lookup in mapping.systems[system].create_lookups.values())
     return sorted(set(names))
 
 
@@ -76,7 +79,7 @@ class _SystemCheck:
         self.issues.append(self.loaded.source.issue(at, message))
 
     def missing(self, at: Path_, name: str, schema: ObjectSchema) -> None:
-        near = ", ".join(sorted(n for n in schema.fields if n.lower()[:4] == name.lower()[:4]))
+        near = ", ".join(difflib.get_close_matches(name, list(schema.fields), n=3, cutoff=0.7))
         hint = f"; similar: {near}" if near else ""
         self.add(at, f"{self.system} {schema.name} has no field {name!r}{hint}")
 
@@ -93,6 +96,11 @@ class _SystemCheck:
             if not self.schema.has(name):
                 self.missing((*at, "create_defaults" if name in obj.create_defaults
                               else "create_lookups", name), name, self.schema)
+        for name, lookup in obj.create_lookups.items():
+            target = self.related.get((self.system, lookup.object))
+            for where in lookup.where if target else ():
+                if target is not None and not target.has(where):
+                    self.missing((*at, "create_lookups", name, "where", where), where, target)
         entity = ENTITIES[self.mapping.entity]
         self._check_rules(entity, self.mapping.fields, self.schema, ("fields",))
         line_models = collections(entity)
