@@ -36,7 +36,9 @@ class _Report:
     issues: list[MappingIssue] = field(default_factory=list)
 
     def add(self, at: Path_, message: str) -> None:
-        self.issues.append(self.source.issue(at, message))
+        """One issue at ``at``, its message starting with the key's dotted path."""
+        where = ".".join(map(str, at)) or "(top level)"
+        self.issues.append(self.source.issue(at, f"{where}: {message}"))
 
     @property
     def systems(self) -> str:
@@ -92,7 +94,7 @@ def _check_rule(report: _Report, name: str, rule: FieldRule, model: type[BaseMod
         report.add(at, f"field {name!r} must be mapped on both systems "
                        f"({' and '.join(mapping.systems)}) to be synced")
     if rule.owner and rule.owner not in mapping.systems:
-        report.add((*at, "owner"), f"owner {rule.owner!r} is not a system of this sync; "
+        report.add((*at, "owner"), f"{rule.owner!r} is not a system of this sync; "
                                    f"allowed: {report.systems}")
     if rule.conflicts is not None:
         _check_policy(report, rule.conflicts, (*at, "conflicts"))
@@ -231,8 +233,8 @@ def _check_deletes(report: _Report, entity: type[BaseModel]) -> None:
         return
     name, value = target
     if name not in mapping.fields:
-        report.add(at, f"deletes: deactivate sets {name!r}, which is not in fields: map it "
-                       "on both systems, or choose deletes: ignore or propagate")
+        report.add(at, f"deactivate sets {name!r}, which is not in fields: map it on both "
+                       "systems, or choose deletes: ignore or propagate")
     elif declared:
         _check_literal(report, (*at, "value"), name, value, leaf_annotation(entity, name))
 

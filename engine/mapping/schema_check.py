@@ -76,7 +76,9 @@ class _SystemCheck:
         return self.loaded.mapping
 
     def add(self, at: Path_, message: str) -> None:
-        self.issues.append(self.loaded.source.issue(at, message))
+        """One issue at ``at``, its message starting with the key's dotted path."""
+        where = ".".join(map(str, at)) or "(top level)"
+        self.issues.append(self.loaded.source.issue(at, f"{where}: {message}"))
 
     def missing(self, at: Path_, name: str, schema: ObjectSchema) -> None:
         near = ", ".join(difflib.get_close_matches(name, list(schema.fields), n=3, cutoff=0.7))

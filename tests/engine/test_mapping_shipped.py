@@ -40,13 +40,14 @@ NOT_IN_RECORDED_EDMX = {
 }
 DIFFERS_IN_REAL_S4 = {
     # mock-sap keeps phone and e-mail on the address; real S/4 has to_PhoneNumber (README)
-    "customers": ["44:5: sap A_BusinessPartner has no field 'to_BusinessPartnerAddress/"
-                  "PhoneNumber'; similar: to_BusinessPartnerAddress/HouseNumber, "
+    "customers": ["44:5: fields.phone.sap: sap A_BusinessPartner has no field "
+                  "'to_BusinessPartnerAddress/PhoneNumber'; similar: "
+                  "to_BusinessPartnerAddress/HouseNumber, "
                   "to_BusinessPartnerAddress/POBoxIsWithoutNumber, "
                   "to_BusinessPartnerAddress/Person"],
     # mock-sap's OverallDeliveryStatus is real S/4's OverallTotalDeliveryStatus
-    "order_status": ["38:5: sap A_SalesOrder has no field 'OverallDeliveryStatus'; similar: "
-                     "OverallTotalDeliveryStatus"],
+    "order_status": ["38:5: fields.delivery_status.sap: sap A_SalesOrder has no field "
+                     "'OverallDeliveryStatus'; similar: OverallTotalDeliveryStatus"],
 }
 
 
