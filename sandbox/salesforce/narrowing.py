@@ -48,6 +48,7 @@ def narrowing_for(where: Condition, resolve: Resolve) -> Narrowing:
 
 def _equality(cond: Condition, resolve: Resolve, found: dict[str, object]) -> None:
     """Record an ``=``/``IN`` on Id, a key or a reference field, the first of each kind."""
+    literals: tuple[Literal, ...]
     if isinstance(cond, Comparison) and cond.op == "=":
         field, literals = cond.field, (cond.value,)
     elif isinstance(cond, InList) and not cond.negated:

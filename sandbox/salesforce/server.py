@@ -159,6 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif not reply.empty:
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Content-Length", str(len(payload)))
+        elif reply.status != 204:  # e.g. 201 after a CSV upload: say there is no body
+            self.send_header("Content-Length", "0")
         self.end_headers()
         if self.command == "HEAD":
             return

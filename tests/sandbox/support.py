@@ -52,6 +52,7 @@ class Api:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         url = path if path.startswith("http") else self.server.url + (
             path if path.startswith("/services") else DATA + path)
+        kwargs.setdefault("timeout", 60)  # a hung server fails the test instead of the run
         return self.http.request(method, url, headers=headers, **kwargs)
 
     def query(self, soql: str, endpoint: str = "query", **kwargs: Any) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def process_chunk(app: Sandbox, job: Job) -> None:
     start = int(job["_next"])
     batch = list(app.jobs.rows(job["id"], "data", start, CHUNK))
     outcomes = [_process_row(ctx, obj, job, cells) for cells in batch]
-    ok = [[rid, "true" if created else "false", *cells]
+    ok = [[rid or "", "true" if created else "false", *cells]
           for (rid, created, error), cells in zip(outcomes, batch, strict=True) if error is None]
     failed = [[rid or "", error, *cells]
               for (rid, _, error), cells in zip(outcomes, batch, strict=True) if error]
