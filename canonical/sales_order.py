@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from canonical.status import OrderStatus, PaymentStatus, ProgressStatus
-from canonical.types import AwareDatetime, CanonicalModel, CurrencyCode, Money, Quantity
+from canonical.types import CanonicalModel, CurrencyCode, Money, Quantity, Record
 
 
 class SalesOrderLine(CanonicalModel):
@@ -37,7 +37,7 @@ class SalesOrderLine(CanonicalModel):
         default=None, description="How far the line is delivered.")
 
 
-class SalesOrder(CanonicalModel):
+class SalesOrder(Record):
     """A customer's order: taken in the CRM or the ERP, fulfilled and billed by the ERP."""
 
     deactivation: ClassVar[tuple[str, bool] | None] = None
@@ -67,5 +67,3 @@ class SalesOrder(CanonicalModel):
     payment_status: PaymentStatus | None = Field(
         default=None, description="Payment of the order's invoices taken together.")
     lines: tuple[SalesOrderLine, ...] = Field(default=(), description="The order's lines.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

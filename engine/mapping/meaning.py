@@ -44,6 +44,10 @@ class _Report:
     def systems(self) -> str:
         return ", ".join(self.mapping.systems)
 
+    @property
+    def both(self) -> str:
+        return " and ".join(self.mapping.systems)
+
 
 def semantic_issues(mapping: SyncMapping, source: LocatedYaml) -> list[MappingIssue]:
     """Every meaning problem of ``mapping``, each at its place in ``source``."""
@@ -83,22 +87,31 @@ def _label(model: type[BaseModel]) -> str:
 def _check_rule(report: _Report, name: str, rule: FieldRule, model: type[BaseModel],
                 at: Path_) -> None:
     mapping = report.mapping
-    mapped = [s for s in SYSTEM_NAMES if rule.side(s) is not None]
-    for system in mapped:
-        if system not in mapping.systems:
-            report.add((*at, system), f"{system!r} is not a system of this sync; "
-                                      f"allowed: {report.systems}")
-            continue
+    for system in _sides_in_sync(report, [s for s in SYSTEM_NAMES if rule.side(s)], at,
+                                 f"field {name!r} must be mapped on both systems "
+                                 f"({report.both}) to be synced"):
         _check_side(report, name, rule, system, model=model, at=(*at, system))
-    if len([s for s in mapped if s in mapping.systems]) < 2:
-        report.add(at, f"field {name!r} must be mapped on both systems "
-                       f"({' and '.join(mapping.systems)}) to be synced")
     if rule.owner and rule.owner not in mapping.systems:
         report.add((*at, "owner"), f"{rule.owner!r} is not a system of this sync; "
                                    f"allowed: {report.systems}")
     if rule.conflicts is not None:
         _check_policy(report, rule.conflicts, (*at, "conflicts"))
     _check_direction(report, rule, at)
+
+
+def _sides_in_sync(report: _Report, sides: list[str], at: Path_, both: str) -> list[str]:
+    """The sides that name systems of this sync; an issue for each that does not, and one
+    (``both``) when fewer than the sync's two systems are covered."""
+    inside = []
+    for system in sides:
+        if system in report.mapping.systems:
+            inside.append(system)
+        else:
+            report.add((*at, system), f"{system!r} is not a system of this sync; "
+                                      f"allowed: {report.systems}")
+    if len(inside) < 2:
+        report.add(at, both)
+    return inside
 
 
 def _check_side(report: _Report, name: str, rule: FieldRule, system: str, *,
@@ -248,14 +261,8 @@ def _check_children(report: _Report, entity: type[BaseModel]) -> None:
             report.add(at, f"{mapping.entity} has no collection {name!r}; allowed: "
                            f"{', '.join(allowed) or 'none'}")
             continue
-        sides = [s for s in SYSTEM_NAMES if child.side(s) is not None]
-        for system in sides:
-            if system not in mapping.systems:
-                report.add((*at, system), f"{system!r} is not a system of this sync; "
-                                          f"allowed: {report.systems}")
-        if len([s for s in sides if s in mapping.systems]) < 2:
-            report.add(at, f"collection {name!r} needs a side on both systems "
-                           f"({' and '.join(mapping.systems)})")
+        _sides_in_sync(report, [s for s in SYSTEM_NAMES if child.side(s)], at,
+                       f"collection {name!r} needs a side on both systems ({report.both})")
         _check_rules(report, child.fields, allowed[name], (*at, "fields"))
         for i, line_field in enumerate(child.match):
             if line_field not in child.fields:
