@@ -55,5 +55,5 @@ def test_yaml_merge_keys_and_anchors_load_as_safe_load_reads_them(tmp_path: Path
     assert loaded.source.data == yaml.safe_load(text)
     rule = loaded.mapping.fields["tax_number"]
     assert rule.owner == "sap" and rule.sap is not None and rule.sap.field == "SearchTerm1"
-    assert loaded.source.where(("fields", "tax_number", "owner")) == (38, 5), \
+    assert loaded.source.where(("fields", "tax_number", "owner")) == (42, 5), \
         "a merged key points at where it is written"
