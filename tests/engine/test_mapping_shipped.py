@@ -46,9 +46,9 @@ DIFFERS_IN_REAL_S4 = {
                   "that they never do, or read_only: true",
                   "48:5: fields.phone.sap: sap A_BusinessPartner has no field "
                   "'to_BusinessPartnerAddress/PhoneNumber'; similar: "
+                  "to_BusinessPartnerAddress/to_PhoneNumber, "
                   "to_BusinessPartnerAddress/HouseNumber, "
-                  "to_BusinessPartnerAddress/POBoxIsWithoutNumber, "
-                  "to_BusinessPartnerAddress/Person"],
+                  "to_BusinessPartnerAddress/to_MobilePhoneNumber"],
     # mock-sap's OverallDeliveryStatus is real S/4's OverallTotalDeliveryStatus
     "order_status": ["38:5: fields.delivery_status.sap: sap A_SalesOrder has no field "
                      "'OverallDeliveryStatus'; similar: OverallTotalDeliveryStatus"],

@@ -90,9 +90,17 @@ def salesforce_schemas(sandboxes: Sandboxes) -> SchemaSource:
             headers={"Authorization": f"Bearer {token}"})
         try:
             with urllib.request.urlopen(request, timeout=30, context=context) as answer:  # noqa: S310
-                return object_schema(obj, json.loads(answer.read()))
+                return object_schema(obj, json.loads(answer.read()), parent)
         except urllib.error.HTTPError:
             return None
+
+    def parent(name: str) -> ObjectSchema:
+        """Parents of relationship paths (``Account.ERP_Customer_Number__c``), described
+        the way the connector does: on first use."""
+        found = describe(name)
+        if found is None:
+            raise LookupError(f"the sandbox does not describe {name}")
+        return found
 
     return describe
 
