@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.mapping import load_mapping
-from engine.merge import Side, merge as merge_with
+from engine.merge import Side
+from engine.merge import merge as merge_with
 from engine.policy import field_policies
 
 MAPPING = load_mapping(Path(__file__).parents[2] / "mappings" / "customers.yaml").mapping
