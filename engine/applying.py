@@ -99,8 +99,10 @@ def _planned(page: PageProcessor, item: Item, system: str, write: TargetRecord) 
     operation = item.operation if creating else "update"
     counterpart = item.record.key if system == page.target else (
         item.counterpart.key if item.counterpart else None)
+    reason = recording.why(item.operation if system == page.target else "write-back",
+                           page.source)
     page.planned.append(PlannedChange(system, operation, write.key, counterpart, deltas,
-                                      recording.why(item.operation, page.source)))
+                                      reason))
     page.ctx.mark_planned(page.source, item.record.key)
     page.ctx.mark_planned(page.target, item.counterpart.key if item.counterpart else None)
     return WriteResult(write.ref, "created" if operation == "create" else "updated",

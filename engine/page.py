@@ -97,13 +97,15 @@ class PageProcessor:
     # step 4: echoes and held records ----------------------------------------------------------
 
     def _drop_echoes(self, items: list[Item]) -> list[Item]:
-        """Our own writes coming back, re-reads within the lookback, deletes of records we
-        never synced: nothing to do, and no API call spent finding that out."""
+        """Our own writes coming back, re-reads within the lookback, deletes already handled
+        or of records we never synced: nothing to do, and no API call spent finding that out.
+        All count as ``echoes`` of the source."""
         live = []
         for item in items:
             mine = item.known.get(self.source)
             if item.values is None:
                 if mine is None or mine.deleted:
+                    self.report.systems[self.source].echoes += 1
                     continue
             elif (not self.mode.force and mine is not None
                   and mine.content_hash == content_hash(item.values)):

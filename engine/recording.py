@@ -25,6 +25,7 @@ from engine.state.records import (
 if TYPE_CHECKING:
     from engine.page import PageProcessor
 
+WRITE_BACK = "write-back: the merged record differs from the source's values"
 QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing")
 
 
@@ -114,7 +115,7 @@ def _audit(page: PageProcessor, item: Item, target_key: str | None) -> None:
         changes = _changes(item.values or {}, merged, page.fields(page.source))
         page.commit.audit.append(AuditEntry(
             item.cid, page.source, item.record.key, "update", fields=changes, keys=keys,
-            reason="write-back: the merged record differs from the source's values"))
+            reason=WRITE_BACK))
     if item.stale_source:
         page.commit.audit.append(AuditEntry(
             item.cid, page.source, item.record.key, "stale_deferred", keys=keys,
@@ -155,4 +156,5 @@ def why(operation: str, source: str) -> str:
         "update": f"changed in {source} since the last sync",
         "deactivate": f"deleted in {source}; deletes: deactivate marks it inactive here",
         "delete": f"deleted in {source}; deletes: propagate deletes it here",
+        "write-back": WRITE_BACK,
     }.get(operation, operation)

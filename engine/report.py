@@ -3,9 +3,10 @@
 Per system, the counts answer two questions a user asks:
 
 - what did we read from it: ``read`` records came from its change feed (after the sync's
-  filter); ``echoes`` of them were dropped before any lookup because their content is exactly
-  what the last sync left there (our own writes coming back, or records re-read within the
-  lookback window);
+  filter); ``echoes`` of them were dropped before any lookup because there is nothing new in
+  them: their content is exactly what the last sync left there (our own writes coming back,
+  or records re-read within the lookback window), or they are deletes already handled (or
+  of records never synced);
 - what did we do to it: ``created``, ``updated``, ``deleted`` and ``failed`` writes, and
   ``unchanged``: records of this system compared with a changed counterpart and found to need
   no write.
