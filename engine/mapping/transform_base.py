@@ -1,0 +1,36 @@
+"""What a transform is: a pair of plain functions, one per direction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Value = Any
+
+
+@dataclass(frozen=True)
+class Transform:
+    """``to_canonical`` runs on values read from a system, ``to_system`` on values written."""
+
+    name: str
+    to_canonical: Callable[[Value], Value]
+    to_system: Callable[[Value], Value]
+
+
+def identity(value: Value) -> Value:
+    return value
+
+
+def on_str(func: Callable[[str], str]) -> Callable[[Value], Value]:
+    """Apply ``func`` to strings, and to each string of a list (several fields read
+    together); ``None`` and other types pass unchanged."""
+
+    def apply(value: Value) -> Value:
+        if isinstance(value, str):
+            return func(value)
+        if isinstance(value, list):
+            return [func(part) if isinstance(part, str) else part for part in value]
+        return value
+
+    return apply
