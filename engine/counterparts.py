@@ -8,7 +8,6 @@ one batch ``read_by`` on its first field for the whole page, never one call per 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import SourceRecord
@@ -26,7 +25,7 @@ def find_counterparts(page: PageProcessor, items: list[Item]) -> None:
               if target in i.known and not i.known[target].deleted}
     for item, record in _by_keys(page, target, by_key):
         attach(page, item, record)
-    for rule in match_rules(page.ctx.mapping.match):
+    for rule in (r.fields for r in page.ctx.mapping.match_rules):
         _match_on(page, rule, [i for i in items if i.counterpart is None and not i.failed
                                and target not in i.known and i.values is not None])
     _link_matched_ids(page, items)
@@ -39,15 +38,6 @@ def reread(page: PageProcessor, items: list[Item]) -> None:
         item.counterpart = None
     for item, record in _by_keys(page, page.target, by_key):
         attach(page, item, record)
-
-
-def match_rules(entries: Iterable[Any]) -> list[tuple[str, ...]]:
-    """``match: [account_number, [tax_number, billing_address.country]]`` as field tuples."""
-    rules = []
-    for entry in entries:
-        fields = getattr(entry, "fields", entry)
-        rules.append((fields,) if isinstance(fields, str) else tuple(fields))
-    return rules
 
 
 def _by_keys(page: PageProcessor, system: str,

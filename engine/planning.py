@@ -10,10 +10,12 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from canonical import ENTITIES
 from connectors.base import SourceRecord, TargetRecord
 from connectors.errors import RecordRejected
 from engine import recording
 from engine.item import Item
+from engine.mapping.model import SyncMapping
 from engine.merge import Side, merge
 
 if TYPE_CHECKING:
@@ -109,17 +111,18 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
     item.operation = "deactivate"
 
 
-def deletes_policy(mapping: Any) -> str:
-    return str(mapping.deletes)
+def deletes_policy(mapping: SyncMapping) -> str:
+    return mapping.deletes
 
 
-def deactivation(mapping: Any) -> tuple[str | None, Any]:
-    """The canonical field and value that mean "inactive": the mapping's ``deactivate``
-    declaration, else ``blocked: true`` where the entity has it."""
-    declared = getattr(mapping, "deactivate", None)
+def deactivation(mapping: SyncMapping) -> tuple[str | None, Any]:
+    """The canonical field and value that mean "inactive": the mapping's ``deactivate_with``,
+    else the entity's own (a customer's ``blocked: true``), if the mapping syncs that field."""
+    declared = mapping.deactivate_with
     if declared is not None:
         return declared.field, declared.value
-    return ("blocked", True) if "blocked" in mapping.fields else (None, None)
+    own = ENTITIES[mapping.entity].deactivation
+    return own if own is not None and own[0] in mapping.fields else (None, None)
 
 
 def delta(page: PageProcessor, item: Item, system: str, record: SourceRecord,

@@ -8,12 +8,10 @@ field, so the merge never has to know where a declaration came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
 
+from engine.mapping.fields import FieldRule
 from engine.mapping.model import SyncMapping
-
-ConflictKind = Literal["newest_wins", "prefer", "manual"]
-ROLES = {"sap": "erp", "oracle": "erp", "salesforce": "crm"}
+from engine.mapping.policies import ConflictKind
 
 
 @dataclass(frozen=True)
@@ -30,24 +28,20 @@ class FieldPolicy:
 
 
 def field_policies(mapping: SyncMapping) -> dict[str, FieldPolicy]:
-    return {name: _policy(mapping, rule) for name, rule in mapping.fields.items()}
+    return {name: _policy(mapping, name, rule) for name, rule in mapping.fields.items()}
 
 
-def _policy(mapping: SyncMapping, rule: Any) -> FieldPolicy:
-    spec = getattr(rule, "conflicts", None) or mapping.conflicts
-    tie_breaker = spec.tie_breaker or mapping.system_names[0]
-    return FieldPolicy(owner=rule.owner, source=_source(mapping, getattr(rule, "direction",
-                                                                          "both")),
+def _policy(mapping: SyncMapping, name: str, rule: FieldRule) -> FieldPolicy:
+    spec = mapping.policy_for(name)
+    return FieldPolicy(owner=rule.owner, source=_source(mapping, rule),
                        conflict=spec.policy, skew_seconds=spec.clock_skew_seconds,
-                       tie_breaker=tie_breaker)
+                       tie_breaker=spec.tie_breaker or mapping.system_names[0])
 
 
-def _source(mapping: SyncMapping, direction: str) -> str | None:
-    """``to_crm`` flows from the ERP of the sync, ``to_erp`` from the CRM."""
-    if direction == "both":
+def _source(mapping: SyncMapping, rule: FieldRule) -> str | None:
+    """The one system a one-way field's values flow from (``None``: both ways)."""
+    first, second = mapping.system_names
+    forward, back = mapping.flows(rule, first, second), mapping.flows(rule, second, first)
+    if forward == back:
         return None
-    role = "erp" if direction == "to_crm" else "crm"
-    for system in mapping.system_names:
-        if ROLES.get(system) == role:
-            return system
-    return None
+    return first if forward else second

@@ -59,7 +59,7 @@ def test_dead_letter_waits_and_replay_writes_it_after_the_mapping_is_fixed(
     assert letter["status"] == "replayed"
     partner = [p for p in sap.partners() if p["BusinessPartnerFullName"] == "Kiwi Imports Ltd"]
     assert len(partner) == 1
-    account = [a for a in sf.accounts() if a["Id"] == kiwi][0]
+    account = next(a for a in sf.accounts() if a["Id"] == kiwi)
     assert account["ERP_Customer_Number__c"] == partner[0]["BusinessPartner"].lstrip("0")
     open_now = erpsync("dead-letters", "list", "customers", "--json")
     assert json.loads(open_now.stdout)["dead_letters"] == []
