@@ -134,9 +134,9 @@ class ReviewQueue:
     def counts(self, sync: str) -> Mapping[str, int]:
         """Open conflicts, conflicts decided but not yet written, and open dead letters."""
         with self.engine.connect() as conn:
-            by_status: dict[str, int] = dict(conn.execute(
-                select(t.conflicts.c.status, func.count()).where(t.conflicts.c.sync == sync)
-                .group_by(t.conflicts.c.status)).tuples().all())
+            by_status = {row.status: int(row.n) for row in conn.execute(
+                select(t.conflicts.c.status, func.count().label("n"))
+                .where(t.conflicts.c.sync == sync).group_by(t.conflicts.c.status))}
             letters = conn.execute(select(func.count()).select_from(t.dead_letters).where(
                 t.dead_letters.c.sync == sync, t.dead_letters.c.status == "open")).scalar_one()
         return {"open_conflicts": int(by_status.get("open", 0)),
