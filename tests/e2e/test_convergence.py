@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Sandboxes
-from tests.e2e.people import SalesforceUser, SapUser
 from engine.review import resolve
 from engine.state.store import StateStore
+from tests.conftest import Sandboxes
+from tests.e2e.people import SalesforceUser, SapUser
 from tests.e2e.sync_helpers import (
     run_customers,
     salesforce_customers,
@@ -111,10 +111,10 @@ def test_a_held_record_is_never_written_before_it_is_resolved(
             run_customers(mapping)
             for conflict in StateStore().review.conflicts("customers", "open"):
                 held_seen += 1
-                number = conflict["keys"]["sap"]
-                assert sap_city(sap, number) == last_edit[("sap", number)]
-                assert sf.account_by_number(number)["BillingCity"] == \
-                    last_edit[("salesforce", number)]
+                held = conflict["keys"]["sap"]
+                assert sap_city(sap, held) == last_edit[("sap", held)]
+                assert sf.account_by_number(held)["BillingCity"] == \
+                    last_edit[("salesforce", held)]
         elif system == "sap":
             sap.update_address(number, CityName=value)
             sap.update(number, SearchTerm1=value.upper())

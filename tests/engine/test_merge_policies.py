@@ -1,4 +1,4 @@
-"""Every policy × change combination of the field merge, as a table, plus the declarations of
+"""Every policy by change combination of the field merge, as a table, plus the declarations of
 a mapping file read into policies (direction, per-field conflicts, the sync's default)."""
 
 from __future__ import annotations
