@@ -47,15 +47,13 @@ class Item:
 class Mode:
     """How a page is processed.
 
-    ``force``: keep records whose content equals what we last synced (a decided conflict is
-    applied even to a record that did not change). ``move_cursor``: advance the source's
-    cursor at the checkpoint (only for change feeds). ``decided``: canonical id → (conflict
-    id, a reviewer's pick per field). ``letters``: source key → the dead letter it replays.
+    ``force``: keep records whose content equals what we last synced. ``move_cursor``:
+    advance the source's cursor at the checkpoint (only for change feeds; it never moves
+    back). ``letters``: source key → the dead letter it replays.
     """
 
     force: bool = False
     move_cursor: bool = True
-    decided: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
     letters: dict[str, int] = field(default_factory=dict)  # source key → dead letter id
 
 

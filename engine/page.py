@@ -16,6 +16,7 @@ keeps). In a dry run (``Mode.dry_run``) the same steps run, but writes become
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from connectors.base import Cursor, SourceRecord
 from connectors.errors import RecordRejected
@@ -39,13 +40,13 @@ class PageProcessor:
         self.commit = PageCommit(sync=ctx.sync, run_id=ctx.run_id)
         self.report = PageReport(systems={s: SystemCounts() for s in ctx.mapping.systems})
         self.snapshots: dict[str, Values] = {}
+        self.holding: dict[str, dict[str, Any]] = {}
         self.planned: list[PlannedChange] = []
 
     def run(self, page: Sequence[SourceRecord]) -> PageReport:
         self.report.records = len(page)
         self.report.systems[self.source].read += len(page)
-        items = self._identify(self._to_canonical(page))
-        items = self._drop_held(self._drop_echoes(items))
+        items = self._drop_held(self._drop_echoes(self._identify(self._to_canonical(page))))
         find_counterparts(self, items)
         for item in items:
             planning.plan(self, item)
@@ -87,10 +88,15 @@ class PageProcessor:
         ids = store.ids_for_keys(sync, self.source, [i.record.key for i in items])
         cids = sorted(set(ids.values()))
         xrefs = store.xrefs_for(sync, cids)
+        self.holding = store.review.holding(sync, cids) if cids else {}
         for item in items:
             item.cid = ids.get(item.record.key)
             item.known = xrefs.get(item.cid, {}) if item.cid else {}
             item.letter_id = self.mode.letters.get(item.record.key)
+            conflict = self.holding.get(item.cid or "")
+            if conflict is not None and conflict["status"] == "resolved":
+                item.conflict_id, item.decided = int(conflict["id"]), dict(
+                    conflict["resolution"] or {})
         self.snapshots = store.snapshots(sync, cids)
         return items
 
@@ -107,7 +113,7 @@ class PageProcessor:
                 if mine is None or mine.deleted:
                     self.report.systems[self.source].echoes += 1
                     continue
-            elif (not self.mode.force and mine is not None
+            elif (not self.mode.force and item.decided is None and mine is not None
                   and mine.content_hash == content_hash(item.values)):
                 self.report.systems[self.source].echoes += 1
                 continue
@@ -117,16 +123,11 @@ class PageProcessor:
         return live
 
     def _drop_held(self, items: list[Item]) -> list[Item]:
-        """A record whose conflict waits for a person is not touched; one whose conflict was
-        decided takes the decision (``Mode.decided``)."""
-        cids = [i.cid for i in items if i.cid]
-        holding = self.ctx.store.review.holding(self.ctx.sync, cids) if cids else {}
+        """A record whose conflict waits for a person is not touched; one whose conflict a
+        person decided is merged with that decision wherever it comes from (``_identify``)."""
         live = []
         for item in items:
-            decided = self.mode.decided.get(item.cid or "")
-            if decided is not None:
-                item.conflict_id, item.decided = decided
-            elif item.cid in holding:
+            if item.decided is None and item.cid in self.holding:
                 self.report.held += 1
                 continue
             live.append(item)

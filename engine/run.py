@@ -3,11 +3,12 @@
 Prefect flows call these steps one by one (a task per page); ``run_sync`` calls them in a
 plain loop for scripts and tests. Both go through the same code. The order within a run:
 
-1. ``decided_pages()``: records whose held conflict a person decided since the last run are
-   read again by key and written as decided;
-2. ``pages(source)`` for each direction (the ERP first): the change feed since the cursor;
-3. ``key_check_pages(source)`` where a system may have forgotten deletes since the cursor
-   (Salesforce's recycle bin window): reconcile that system's full key set.
+1. ``pages(source)`` for each direction (the ERP first): first the records whose held
+   conflict a person decided since the last run, read again by key (the page writes the
+   decision), then the change feed since the cursor;
+2. ``needs_key_check(source)`` → ``reconciler().check_keys(source)``: where a system may have
+   forgotten deletes since the cursor (Salesforce's recycle bin window), reconcile that
+   system's full key set.
 
 A system whose API allowance is spent (``LimitExhausted``) ends the run at its last
 checkpoint (``stop_at_limit``); the report and ``erpsync status`` say when to resume.
@@ -105,6 +106,7 @@ class SyncRun:
         """Pages of ``source``'s changes since its cursor. Each page is re-read from where the
         last one ended, so records the run itself changes meanwhile are neither skipped nor
         paged twice (they come back later as echoes)."""
+        yield from self._decided_pages(source)
         connector = self.ctx.connectors[source]
         since = self.store.cursor(self.ctx.sync, source)
         if since is not None:
@@ -129,19 +131,16 @@ class SyncRun:
             if len(page) < size:
                 return
 
-    def decided_pages(self) -> Iterator[tuple[str, Page, Mode]]:
+    def _decided_pages(self, source: str) -> Iterator[Page]:
         """Records whose conflict a reviewer decided, read again by key from the sync's first
-        system that knows them, with the decision to apply (``process_page(..., mode)``)."""
+        system that knows them; the page finds the decision in the state and applies it."""
         size = self.ctx.mapping.page_size
         for rows in self.store.review.resolved_pages(self.ctx.sync, size):
-            for source in self.directions:
-                mine = {row["keys"][source]: row for row in rows
-                        if _first_known(self.directions, row["keys"]) == source}
-                page = _by_key(self, source, mine)
-                decided = {row["canonical_id"]: (int(row["id"]), dict(row["resolution"] or {}))
-                           for row in mine.values()}
-                if page:
-                    yield source, page, Mode(force=True, move_cursor=False, decided=decided)
+            mine = {row["keys"][source]: row for row in rows
+                    if _first_known(self.directions, row["keys"]) == source}
+            page = _by_key(self, source, mine)
+            if page:
+                yield page
 
     def letter_pages(self, ids: list[int] | None = None) -> Iterator[tuple[str, Page, Mode]]:
         """Open dead letters, their records read again by key from the system they came
@@ -261,8 +260,6 @@ def replay_letters(loaded: LoadedMapping, connectors: dict[str, Connector],
 def _drive(run: SyncRun) -> SyncRun:
     try:
         run.prepare()
-        for source, page, mode in run.decided_pages():
-            run.process_page(source, page, mode)
         for source in run.directions:
             for page in run.pages(source):
                 run.process_page(source, page)

@@ -300,12 +300,17 @@ def _upsert_snapshot(conn: Connection, sync: str, canonical_id: str,
 
 
 def _upsert_cursor(conn: Connection, sync: str, system: str, cursor: Cursor) -> None:
-    result = conn.execute(update(t.cursors).where(
-        t.cursors.c.sync == sync, t.cursors.c.system == system)
-        .values(modified_at=cursor.modified_at, key=cursor.key))
-    if result.rowcount == 0:
+    """Move the cursor forward only: a page of records read by key (a decided conflict) may
+    end on an older stamp than the change feed already reached."""
+    where = (t.cursors.c.sync == sync, t.cursors.c.system == system)
+    current = conn.execute(select(t.cursors.c.modified_at, t.cursors.c.key).where(*where)
+                           ).first()
+    if current is None:
         conn.execute(insert(t.cursors).values(sync=sync, system=system,
                                               modified_at=cursor.modified_at, key=cursor.key))
+    elif (current.modified_at, current.key) < (cursor.modified_at, cursor.key):
+        conn.execute(update(t.cursors).where(*where)
+                     .values(modified_at=cursor.modified_at, key=cursor.key))
 
 
 def _append_audit(conn: Connection, commit: PageCommit, now: datetime) -> None:
