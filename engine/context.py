@@ -9,7 +9,7 @@ from connectors.base import Connector, ObjectSchema
 from engine.mapping.convert import Converter
 from engine.mapping.loader import LoadedMapping
 from engine.mapping.model import SyncMapping
-from engine.policy import FieldPolicy, field_policies
+from engine.policy import CollectionPolicy, FieldPolicy, collection_policies, field_policies
 from engine.state.store import StateStore
 
 
@@ -23,6 +23,7 @@ class RunContext:
     dry_run: bool = False
     converter: Converter = field(init=False)
     policies: dict[str, FieldPolicy] = field(init=False)
+    collections: dict[str, CollectionPolicy] = field(init=False)
     # In a dry run nothing is written, so the second direction would plan again what the
     # first one planned: the records already planned, by (system, key), are skipped.
     _planned: set[tuple[str, str]] = field(default_factory=set)
@@ -30,6 +31,7 @@ class RunContext:
     def __post_init__(self) -> None:
         self.converter = Converter(self.loaded.mapping)
         self.policies = field_policies(self.loaded.mapping)
+        self.collections = collection_policies(self.loaded.mapping)
 
     def dry_run_seen(self, system: str, key: str) -> bool:
         return self.dry_run and (system, key) in self._planned

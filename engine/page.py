@@ -62,7 +62,9 @@ class PageProcessor:
         return self.report
 
     def fields(self, system: str) -> list[str]:
-        return self.ctx.converter.canonical_fields(system)
+        """The canonical fields and collections (lines) ``system`` holds in this sync."""
+        converter = self.ctx.converter
+        return converter.canonical_fields(system) + converter.collections(system)
 
     # step 2: map to canonical ---------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from connectors.base import SourceRecord, TargetRecord
 from connectors.errors import RecordRejected
 from engine import recording
 from engine.item import Item
+from engine.lines import merge_lines
 from engine.mapping.model import SyncMapping
 from engine.merge import Side, merge
 
@@ -75,6 +76,12 @@ def plan_update(page: PageProcessor, item: Item) -> None:
     a = Side(page.source, item.values, item.record.modified_at)
     b = Side(page.target, item.counterpart_values or {}, item.counterpart.modified_at)
     result = merge(page.ctx.policies, a, b, base, item.decided)
+    for name, policy in page.ctx.collections.items():
+        if name in a.values and name in b.values:
+            lines = merge_lines(name, policy, a, b, base=base, decided=item.decided)
+            result.values[name] = lines.lines
+            result.decisions.extend(lines.decisions)
+            result.held.extend(lines.held)
     item.merged, item.decisions, item.keep = result.values, result.decisions, result.keep
     item.target_write = item.source_write = None
     if result.held:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from engine.mapping.fields import FieldRule
 from engine.mapping.model import SyncMapping
-from engine.mapping.policies import ConflictKind
+from engine.mapping.policies import ConflictKind, ConflictPolicy
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,29 @@ class FieldPolicy:
     tie_breaker: str
 
 
+@dataclass(frozen=True)
+class CollectionPolicy:
+    """A collection of lines: the line fields that pair lines across systems, what a line
+    removed on one side does, and each line field's policy."""
+
+    match: tuple[str, ...]
+    deletes: str  # propagate | ignore
+    fields: dict[str, FieldPolicy]
+
+
 def field_policies(mapping: SyncMapping) -> dict[str, FieldPolicy]:
-    return {name: _policy(mapping, name, rule) for name, rule in mapping.fields.items()}
+    return {name: _policy(mapping, rule, mapping.policy_for(name))
+            for name, rule in mapping.fields.items()}
 
 
-def _policy(mapping: SyncMapping, name: str, rule: FieldRule) -> FieldPolicy:
-    spec = mapping.policy_for(name)
+def collection_policies(mapping: SyncMapping) -> dict[str, CollectionPolicy]:
+    return {name: CollectionPolicy(child.match, child.deletes, {
+        line_field: _policy(mapping, rule, rule.conflicts or mapping.conflicts)
+        for line_field, rule in child.fields.items()})
+        for name, child in mapping.children.items()}
+
+
+def _policy(mapping: SyncMapping, rule: FieldRule, spec: ConflictPolicy) -> FieldPolicy:
     return FieldPolicy(owner=rule.owner, source=_source(mapping, rule),
                        conflict=spec.policy, skew_seconds=spec.clock_skew_seconds,
                        tie_breaker=spec.tie_breaker or mapping.system_names[0])
