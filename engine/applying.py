@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import TargetRecord, WriteResult
 from connectors.errors import ConflictError, SyncError
-from engine import recording
+from engine import lookups, recording
 from engine.capabilities import DeletesRecords
 from engine.counterparts import reread
 from engine.item import FieldDelta, Item, PlannedChange
@@ -85,9 +85,13 @@ def _send(page: PageProcessor, system: str, items: list[Item],
         return []
     if page.ctx.dry_run:
         return [(item, _planned(page, item, system, write)) for item, write in writes]
+    ready, rejected = lookups.before_write(page.ctx, system, [w for _, w in writes])
+    sendable = [w for w in ready if w.ref not in rejected]
     connector = page.ctx.connectors[system]
-    results = connector.write_batch(page.ctx.obj(system), [w for _, w in writes])
-    return [(item, result) for (item, _), result in zip(writes, results, strict=True)]
+    answered = iter(connector.write_batch(page.ctx.obj(system), sendable) if sendable else [])
+    return [(item, WriteResult(write.ref, "failed", error=rejected[write.ref])
+             if write.ref in rejected else next(answered))
+            for (item, _), write in zip(writes, ready, strict=True)]
 
 
 def _planned(page: PageProcessor, item: Item, system: str, write: TargetRecord) -> WriteResult:

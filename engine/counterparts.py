@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import SourceRecord
 from connectors.errors import RecordRejected
-from engine import recording
+from engine import lookups, recording
 from engine.item import Item, Values
 
 if TYPE_CHECKING:
@@ -45,10 +45,17 @@ def _by_keys(page: PageProcessor, system: str,
     # SAP may answer '1000001' for '0001000001' (ALPHA conversion): match ignoring zeros.
     by_alpha = {key.lstrip("0"): item for key, item in by_key.items()}
     found = []
-    for record in read_by(page, system, page.ctx.key_field(system), list(by_key)):
+    records, rejected = read_by(page, system, page.ctx.key_field(system), list(by_key))
+    for record in records:
         item = by_key.get(record.key) or by_alpha.get(record.key.lstrip("0"))
         if item is not None:
             found.append((item, record))
+    for key, exc in rejected.items():
+        item = by_key.get(key) or by_alpha.get(key.lstrip("0"))
+        if item is not None:  # its counterpart cannot be read as canonical: do not guess
+            item.failed = True
+            recording.dead_letter(page, system, key, "lookup", exc, payload={},
+                                  source_key=item.record.key)
     return found
 
 
@@ -65,7 +72,8 @@ def _match_on(page: PageProcessor, rule: tuple[str, ...], items: list[Item]) -> 
     first, lookup_field = rule[0], system_fields[0] or ""
     lookup = {str(converter.to_system(target, {first: v[0]}, only=[first])[lookup_field])
               for v in wanted}
-    for record in read_by(page, target, lookup_field, sorted(lookup)):
+    records, _unreadable = read_by(page, target, lookup_field, sorted(lookup))
+    for record in records:
         try:
             values = converter.to_canonical(target, record.fields)
         except RecordRejected:
@@ -96,10 +104,13 @@ def attach(page: PageProcessor, item: Item, record: SourceRecord,
                               payload=dict(record.fields), source_key=item.record.key)
 
 
-def read_by(page: PageProcessor, system: str, field_name: str,
-            values: list[str]) -> list[SourceRecord]:
+def read_by(page: PageProcessor, system: str, field_name: str, values: list[str]
+            ) -> tuple[list[SourceRecord], dict[str, RecordRejected]]:
+    """Records of ``system`` by ``field_name`` in one batch, their lookups resolved; those
+    whose related record is missing are returned apart, by key, with the reason."""
     if not values:
-        return []
+        return [], {}
     connector = page.ctx.connectors[system]
     fields = page.ctx.converter.fields_of(system)
-    return list(connector.read_by(page.ctx.obj(system), field_name, values, fields))
+    records = list(connector.read_by(page.ctx.obj(system), field_name, values, fields))
+    return lookups.after_read(page.ctx, system, records)

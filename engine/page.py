@@ -20,7 +20,7 @@ from typing import Any
 
 from connectors.base import Cursor, SourceRecord
 from connectors.errors import RecordRejected
-from engine import applying, planning, recording
+from engine import applying, lookups, planning, recording
 from engine.context import RunContext
 from engine.counterparts import find_counterparts
 from engine.hashing import content_hash
@@ -69,8 +69,14 @@ class PageProcessor:
     # step 2: map to canonical ---------------------------------------------------------------
 
     def _to_canonical(self, page: Sequence[SourceRecord]) -> list[Item]:
-        items = []
+        resolved, rejected = lookups.after_read(self.ctx, self.source, page)
         for record in page:
+            if record.key in rejected:
+                recording.dead_letter(self, self.source, record.key, "lookup",
+                                      rejected[record.key], payload=dict(record.fields),
+                                      source_key=record.key)
+        items = []
+        for record in resolved:
             if record.deleted:
                 items.append(Item(record, None))
                 continue

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from connectors.base import SourceRecord
 from connectors.errors import RecordRejected
+from engine import lookups
 from engine.hashing import content_hash
 from engine.item import Mode
 
@@ -88,8 +89,9 @@ class Reconciler:
         ids = store.ids_for_keys(sync, system, keys)
         xrefs = store.xrefs_for(sync, sorted(set(ids.values())))
         includes = self.ctx.mapping.systems[system].includes
-        drifted = []
-        for record in chunk:
+        resolved, unreadable = lookups.after_read(self.ctx, system, chunk)
+        drifted = [r for r in chunk if r.key in unreadable]  # processing dead-letters them
+        for record in resolved:
             known = xrefs.get(ids.get(record.key, ""), {}).get(system)
             if record.deleted:
                 if known is not None and not known.deleted:
