@@ -80,6 +80,9 @@ class _Field:
     def side(self, system: str) -> Side:
         return self.a if system == self.a.system else self.b
 
+    def changed(self, system: str) -> bool:
+        return self.a_changed if system == self.a.system else self.b_changed
+
     def other(self, system: str) -> Side:
         return self.b if system == self.a.system else self.a
 
@@ -117,8 +120,7 @@ def _owned(item: _Field, result: MergeResult) -> Any:
     owner = item.side(item.policy.owner or "")
     other = item.other(owner.system)
     value = owner.values[item.name]
-    other_changed = item.b_changed if other is item.b else item.a_changed
-    if other.values[item.name] != value and other_changed:
+    if other.values[item.name] != value and item.changed(other.system):
         result.decisions.append(Decision(
             item.name, owner.system, "owner_restored",
             f"{item.name} is owned by {owner.system}; the change in {other.system} is "
@@ -131,9 +133,8 @@ def _one_way(item: _Field, result: MergeResult) -> Any:
     field is kept out of writes to either side until the source changes it again."""
     source = item.side(item.policy.source or "")
     other = item.other(source.system)
-    source_changed = item.a_changed if source is item.a else item.b_changed
     value = source.values[item.name]
-    if other.values[item.name] == value or source_changed:
+    if other.values[item.name] == value or item.changed(source.system):
         return value
     result.keep[source.system].add(item.name)
     result.keep[other.system].add(item.name)

@@ -211,32 +211,26 @@ class Plan:
 def run_sync(loaded: LoadedMapping, connectors: dict[str, Connector],
              store: StateStore) -> RunReport:
     """Run one sync to the end without an orchestrator."""
-    return _drive(SyncRun(loaded, connectors, store)).report
+    return _complete(SyncRun(loaded, connectors, store), _both_directions)
 
 
 def plan_sync(loaded: LoadedMapping, connectors: dict[str, Connector],
               store: StateStore) -> Plan:
     """The same run as a dry run: reads both systems and the state, writes nowhere."""
-    run = _drive(SyncRun(loaded, connectors, store, dry_run=True))
-    return Plan(run.report, run.planned)
+    run = SyncRun(loaded, connectors, store, dry_run=True)
+    return Plan(_complete(run, _both_directions), run.planned)
 
 
 def reconcile_sync(loaded: LoadedMapping, connectors: dict[str, Connector],
                    store: StateStore) -> RunReport:
     """Compare both systems' full key and content-hash sets with the state and repair drift;
     the report's ``reconciled`` holds scanned / drifted / missing per system."""
-    run = SyncRun(loaded, connectors, store, kind="reconcile")
-    try:
-        run.prepare()
+    def reconcile(run: SyncRun) -> None:
         reconciler = run.reconciler()
         for source in run.directions:
             reconciler.check_keys(source)
-    except LimitExhausted as exc:
-        return run.stop_at_limit(exc)
-    except BaseException:
-        run.finish("failed")
-        raise
-    return run.finish()
+
+    return _complete(SyncRun(loaded, connectors, store, kind="reconcile"), reconcile)
 
 
 def replay_letters(loaded: LoadedMapping, connectors: dict[str, Connector],
@@ -244,36 +238,34 @@ def replay_letters(loaded: LoadedMapping, connectors: dict[str, Connector],
     """Process open dead letters again (all, or ``ids``): their records are read again from
     the system they came from; those that now pass are written and marked replayed, those
     that fail again count one more attempt."""
-    run = SyncRun(loaded, connectors, store, kind="replay")
-    try:
-        run.prepare()
+    def replay(run: SyncRun) -> None:
         for source, page, mode in run.letter_pages(ids):
             run.process_page(source, page, mode)
+
+    return _complete(SyncRun(loaded, connectors, store, kind="replay"), replay)
+
+
+def _both_directions(run: SyncRun) -> None:
+    for source in run.directions:
+        for page in run.pages(source):
+            run.process_page(source, page)
+    for source in run.directions:
+        if not run.dry_run and run.needs_key_check(source):
+            run.reconciler().check_keys(source)
+
+
+def _complete(run: SyncRun, body: Callable[[SyncRun], None]) -> RunReport:
+    """Prepare, do ``body``, finish. A spent API allowance ends the run cleanly at its last
+    checkpoint; anything else marks it failed and goes on up."""
+    try:
+        run.prepare()
+        body(run)
     except LimitExhausted as exc:
         return run.stop_at_limit(exc)
     except BaseException:
         run.finish("failed")
         raise
     return run.finish()
-
-
-def _drive(run: SyncRun) -> SyncRun:
-    try:
-        run.prepare()
-        for source in run.directions:
-            for page in run.pages(source):
-                run.process_page(source, page)
-        for source in run.directions:
-            if not run.dry_run and run.needs_key_check(source):
-                run.reconciler().check_keys(source)
-    except LimitExhausted as exc:
-        run.stop_at_limit(exc)
-        return run
-    except BaseException:
-        run.finish("failed")
-        raise
-    run.finish()
-    return run
 
 
 def _first_known(systems: tuple[str, str], keys: Mapping[str, str]) -> str | None:
