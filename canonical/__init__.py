@@ -6,7 +6,7 @@ from canonical.inventory import InventoryLevel
 from canonical.invoice import Invoice, InvoiceLine
 from canonical.product import PriceListEntry, Product
 from canonical.sales_order import SalesOrder, SalesOrderLine
-from canonical.types import Address, AwareDatetime, CanonicalModel, Money, Quantity
+from canonical.types import Address, AwareDatetime, CanonicalModel, Money, Quantity, Record
 
 ENTITIES: dict[str, type[CanonicalModel]] = {
     "customer": Customer,
@@ -22,5 +22,5 @@ ENTITIES: dict[str, type[CanonicalModel]] = {
 __all__ = [
     "ENTITIES", "Address", "AwareDatetime", "CanonicalModel", "Contact", "Customer",
     "InventoryLevel", "Invoice", "InvoiceLine", "Money", "PriceListEntry", "Product",
-    "Quantity", "SalesArea", "SalesOrder", "SalesOrderLine",
+    "Quantity", "Record", "SalesArea", "SalesOrder", "SalesOrderLine",
 ]

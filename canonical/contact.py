@@ -6,10 +6,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from canonical.types import AwareDatetime, CanonicalModel
+from canonical.types import Record
 
 
-class Contact(CanonicalModel):
+class Contact(Record):
     """A person we deal with at a customer; linked to the customer by its customer number,
     which both systems know (never by an id only one of them has)."""
 
@@ -34,5 +34,3 @@ class Contact(CanonicalModel):
                                  description="ISO 639-1 correspondence language, e.g. de.")
     active: bool = Field(default=True, description="False once the contact has left or was "
                                                    "deleted on the other side.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from canonical.types import Address, AwareDatetime, CanonicalModel, CurrencyCode, Money
+from canonical.types import Address, CanonicalModel, CurrencyCode, Money, Record
 
 
 class SalesArea(CanonicalModel):
@@ -29,7 +29,7 @@ class SalesArea(CanonicalModel):
                                 description="Orders are blocked in this sales area.")
 
 
-class Customer(CanonicalModel):
+class Customer(Record):
     """A customer account. ERP and CRM each hold part of it; the mapping says who owns what."""
 
     name_fields: ClassVar[frozenset[str]] = frozenset({"name"})
@@ -62,6 +62,3 @@ class Customer(CanonicalModel):
     sales_areas: tuple[SalesArea, ...] = Field(
         default=(), description="Sales-area data: terms per sales organisation, channel and "
         "division.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC)."
-    )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from canonical.types import AwareDatetime, CanonicalModel, ExactDecimal, UnitCode
+from canonical.types import ExactDecimal, Record, UnitCode
 
 
-class InventoryLevel(CanonicalModel):
+class InventoryLevel(Record):
     """Stock of one product in one plant (or warehouse): what is there and what can still be
     promised. The ERP owns it; the CRM shows it."""
 
@@ -22,5 +22,3 @@ class InventoryLevel(CanonicalModel):
     available: ExactDecimal | None = Field(default=None,
                                            description="Quantity still available to promise.")
     unit: UnitCode = Field(description="Unit both quantities are counted in.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

@@ -7,13 +7,13 @@ from datetime import date
 from pydantic import Field
 
 from canonical.status import PaymentStatus
-from canonical.types import AwareDatetime, CanonicalModel, CurrencyCode, Money, Quantity
+from canonical.types import CanonicalModel, CurrencyCode, Money, Quantity, Record
 
 
 class InvoiceLine(CanonicalModel):
     """One billed line: product, quantity, price and amount."""
 
-    line_number: str = Field(min_length=1, max_length=6,
+    line_number: str | None = Field(default=None, min_length=1, max_length=6,
                              description="Item number within the invoice, without leading "
                              "zeros.")
     line_key: str | None = Field(default=None, max_length=40,
@@ -28,7 +28,7 @@ class InvoiceLine(CanonicalModel):
                                      description="Sales order the line bills.")
 
 
-class Invoice(CanonicalModel):
+class Invoice(Record):
     """An invoice the ERP issued, read into the CRM so sales sees what is billed and paid."""
 
     invoice_number: str = Field(min_length=1, max_length=20,
@@ -49,5 +49,3 @@ class Invoice(CanonicalModel):
         default=None, description="How far the invoice is paid.")
     cancelled: bool = Field(default=False, description="The invoice was cancelled.")
     lines: tuple[InvoiceLine, ...] = Field(default=(), description="The invoice's lines.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

@@ -7,10 +7,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from canonical.types import AwareDatetime, CanonicalModel, Money, Quantity, UnitCode
+from canonical.types import Money, Quantity, Record, UnitCode
 
 
-class Product(CanonicalModel):
+class Product(Record):
     """A product as sales sees it: number, name, unit and grouping. The ERP owns it."""
 
     name_fields: ClassVar[frozenset[str]] = frozenset({"name", "description"})
@@ -31,11 +31,9 @@ class Product(CanonicalModel):
                                                                     "unit, with its unit.")
     active: bool = Field(default=True, description="False when marked for deletion or "
                                                    "deleted on the other side.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")
 
 
-class PriceListEntry(CanonicalModel):
+class PriceListEntry(Record):
     """One product's price in one price list and currency, valid for a period."""
 
     deactivation: ClassVar[tuple[str, bool] | None] = ("active", False)
@@ -53,5 +51,3 @@ class PriceListEntry(CanonicalModel):
     valid_from: date | None = Field(default=None, description="First day the price applies.")
     valid_to: date | None = Field(default=None, description="Last day the price applies.")
     active: bool = Field(default=True, description="False when the price no longer applies.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

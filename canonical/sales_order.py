@@ -8,13 +8,13 @@ from typing import ClassVar
 from pydantic import Field
 
 from canonical.status import OrderStatus, PaymentStatus, ProgressStatus
-from canonical.types import AwareDatetime, CanonicalModel, CurrencyCode, Money, Quantity
+from canonical.types import CanonicalModel, CurrencyCode, Money, Quantity, Record
 
 
 class SalesOrderLine(CanonicalModel):
     """One line of a sales order: a product, a quantity and its price."""
 
-    line_number: str = Field(min_length=1, max_length=6,
+    line_number: str | None = Field(default=None, min_length=1, max_length=6,
                              description="Item number within the order, without leading "
                              "zeros (10, 20, ...).")
     line_key: str | None = Field(default=None, max_length=40,
@@ -22,6 +22,9 @@ class SalesOrderLine(CanonicalModel):
                                  "e.g. 4712-10.")
     product_number: str = Field(min_length=1, max_length=40,
                                 description="Product ordered (the ERP's product number).")
+    price_key: str | None = Field(default=None, max_length=80,
+                                  description="Price list entry the line is priced from "
+                                  "(see PriceListEntry.price_key); the CRM needs it.")
     description: str | None = Field(default=None, max_length=255, description="Line text.")
     quantity: Quantity = Field(description="Quantity ordered, with its unit.")
     unit_price: Money | None = Field(default=None, description="Net price per unit.")
@@ -34,7 +37,7 @@ class SalesOrderLine(CanonicalModel):
         default=None, description="How far the line is delivered.")
 
 
-class SalesOrder(CanonicalModel):
+class SalesOrder(Record):
     """A customer's order: taken in the CRM or the ERP, fulfilled and billed by the ERP."""
 
     deactivation: ClassVar[tuple[str, bool] | None] = None
@@ -64,5 +67,3 @@ class SalesOrder(CanonicalModel):
     payment_status: PaymentStatus | None = Field(
         default=None, description="Payment of the order's invoices taken together.")
     lines: tuple[SalesOrderLine, ...] = Field(default=(), description="The order's lines.")
-    modified_at: AwareDatetime | None = Field(
-        default=None, description="When the source system last changed this record (UTC).")

@@ -56,6 +56,13 @@ class CanonicalModel(BaseModel):
     deactivation: ClassVar[tuple[str, bool] | None] = None
 
 
+class Record(CanonicalModel):
+    """A top-level business record (an entity a sync carries), stamped with its last change."""
+
+    modified_at: AwareDatetime | None = Field(
+        default=None, description="When the source system last changed this record (UTC).")
+
+
 class Money(CanonicalModel):
     """An amount with its currency; never a float, so cents do not drift."""
 

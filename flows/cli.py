@@ -87,6 +87,21 @@ def mappings_validate(paths: Annotated[list[Path] | None, typer.Argument(
         raise typer.Exit(1)
 
 
+@mappings_app.command("schema")
+def mappings_schema(output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: standard output).")] = None,
+) -> None:
+    """Write the JSON Schema of the mapping format, for editors to validate and complete."""
+    from engine.mapping.json_schema import mapping_json_schema
+
+    text = json.dumps(mapping_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
 @sandbox_app.command("up")
 def sandbox_up(fresh: Annotated[bool, typer.Option(help="Reset to seed data.")] = False) -> None:
     """Start (or reuse) the local sandbox; its addresses go to .erpsync/sandbox.json."""

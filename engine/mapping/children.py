@@ -42,9 +42,10 @@ class ChildCollection(Strict):
     other (``propagate``) or left alone (``ignore``).
     """
 
-    sap: ChildSide | None = None
-    salesforce: ChildSide | None = None
-    oracle: ChildSide | None = None
+    sap: ChildSide | None = Field(default=None, description="Where SAP keeps the lines.")
+    salesforce: ChildSide | None = Field(default=None,
+                                         description="Where Salesforce keeps the lines.")
+    oracle: ChildSide | None = Field(default=None, description="Where Oracle keeps the lines.")
     match: tuple[str, ...] = Field(
         min_length=1, description="Canonical line fields that pair a line across systems.")
     fields: dict[str, FieldRule] = Field(min_length=1, description="Canonical line field → "

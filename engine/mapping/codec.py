@@ -17,18 +17,31 @@ from engine.mapping.fields import FieldSide, ValueMap, read_path
 _MISSING = object()
 
 
-def read_value(record: Mapping[str, Any], path: str) -> Any:
+def read_value(record: Mapping[str, Any], path: str,
+               pick: Mapping[str, Any] | None = None) -> Any:
     """``record[path]``, or the nested value at ``path`` (``to_Address/City``,
-    ``Account.ERP_Number__c``) when the record keeps it nested instead of flattened."""
+    ``Account.ERP_Number__c``) when the record keeps it nested instead of flattened. Where the
+    path crosses a list of lines (or OData's ``{"results": [...]}``), the line matching
+    ``pick`` is taken (the first line without ``pick``; none when nothing matches)."""
     value = record.get(path, _MISSING)
     if value is not _MISSING:
         return value
     node: Any = record
     for part in path.replace("/", ".").split("."):
+        node = _one_line(node, pick or {})
         if not isinstance(node, Mapping):
             return None
         node = node.get(part)
     return node
+
+
+def _one_line(node: Any, pick: Mapping[str, Any]) -> Any:
+    if isinstance(node, Mapping) and isinstance(node.get("results"), list):
+        node = node["results"]
+    if not isinstance(node, list):
+        return node
+    return next((line for line in node if isinstance(line, Mapping)
+                 and all(line.get(k) == v for k, v in pick.items())), None)
 
 
 class SideCodec:
@@ -43,18 +56,22 @@ class SideCodec:
 
     @property
     def reads(self) -> tuple[str, ...]:
-        """The record keys this side reads (none for a constant)."""
-        return (self.path,) if self.path else self.side.fields
+        """The record keys this side reads (none for a constant), and those its ``pick``
+        tests on the same navigation."""
+        names = (self.path,) if self.path else self.side.fields
+        navs = {n.rsplit("/", 1)[0] for n in names if "/" in n}
+        return names + tuple(f"{nav}/{key}" for nav in sorted(navs) for key in self.side.pick)
 
     @property
     def writes(self) -> bool:
-        return self.side.constant is None
+        return self.side.constant is None and not self.side.read_only
 
     def read(self, record: Mapping[str, Any]) -> Any:
         if self.side.constant is not None:
             return self.side.constant
-        value: Any = (read_value(record, self.path) if self.path
-                      else [read_value(record, name) for name in self.side.fields])
+        pick = self.side.pick
+        value: Any = (read_value(record, self.path, pick) if self.path
+                      else [read_value(record, name, pick) for name in self.side.fields])
         return self.read_raw(value)
 
     def read_raw(self, value: Any) -> Any:
@@ -67,7 +84,7 @@ class SideCodec:
         return value
 
     def write(self, value: Any) -> dict[str, Any]:
-        """System fields for canonical ``value`` (nothing for a constant side)."""
+        """System fields for canonical ``value`` (nothing for a constant or read-only side)."""
         if not self.writes:
             return {}
         if value is None and self.side.default is not None:

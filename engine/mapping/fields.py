@@ -7,41 +7,58 @@ reference to another record, how that record is found by its external ID (a look
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from engine.mapping import transforms
 from engine.mapping.policies import ConflictPolicy, Direction
 from engine.mapping.systems import SYSTEM_NAMES, Scalar, Strict, SystemName
 
-TransformSpec = str | dict[str, Any]
+
+def _known_transform(spec: Any) -> Any:
+    transforms.build(spec)
+    return spec
+
+
+TransformSpec = Annotated[
+    Any,
+    AfterValidator(_known_transform),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "enum": sorted(transforms.NO_ARGUMENT)},
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "propertyNames": {"enum": sorted(transforms.WITH_ARGUMENT)}}]}),
+]
+"""A transform name, or a one-key mapping of name to literal argument. Checked by
+``transforms.build`` (which names every allowed transform), not by the type."""
 
 
 class Lookup(Strict):
-    """The system field refers to another record (a lookup); the canonical value is that
-    record's external ID (a contact's customer number, a line's product number), never an
-    id that only one system knows.
+    """The system field refers to another record (a lookup); the canonical value is a field
+    of that record — its external ID (a contact's customer number, a line's product number)
+    or, read only, another of its fields (a person's last name, a product's unit).
 
     Engine and converter: on Salesforce the reference is followed by the API itself, through
-    the relationship: read as the parent field ``<relationship>.<by>`` and written as a
-    reference by External ID under the same dotted name (no query per record). On a system
-    that cannot follow references, ``field`` holds the related record's ``key``: the engine
-    resolves the page's keys to external IDs (and back) with one batch ``read_by`` on
-    ``object`` per page. A value with no related record is rejected to dead letters.
+    the relationship: read as the parent field ``<relationship>.<by>`` and, when ``by`` is an
+    External ID, written as a reference by External ID under the same dotted name (no query
+    per record). On a system that cannot follow references, ``field`` holds the value of the
+    related record's ``key`` field: the engine resolves the page's values to ``by`` (and back)
+    with one batch ``read_by`` on ``object`` per page. A value with no related record is
+    rejected to dead letters.
     """
 
     object: str = Field(description="The related object, e.g. Account or Product2.")
-    by: str = Field(description="The related object's External ID field, e.g. "
-                                "ERP_Customer_Number__c.")
+    by: str = Field(description="The related object's field the canonical value is: its "
+                                "External ID (ERP_Customer_Number__c), or any field to read.")
     relationship: str | None = Field(
         default=None,
         description="Relationship name to follow (Salesforce); default from the field name: "
         "AccountId → Account, Product__c → Product__r.")
     key: str | None = Field(
         default=None,
-        description="The related object's own key that the field holds, where the system "
-        "cannot follow the reference itself (the engine resolves it in batch).")
+        description="The related object's field (its key, or another unique field) whose value "
+        "the field holds, where the system cannot follow the reference itself (the engine "
+        "resolves it in batch).")
     entity: str | None = Field(
         default=None, description="Canonical entity of the related record, e.g. customer.")
 
@@ -51,7 +68,7 @@ class FieldSide(Strict):
 
     Converter: read ``field`` (or every one of ``fields``, as a list, or the ``constant``),
     apply ``transform`` in order, then the ``value_map``; an empty result becomes ``default``.
-    Writing runs the same steps backwards; a constant side is never written.
+    Writing runs the same steps backwards; a constant or ``read_only`` side is never written.
     """
 
     field: str | None = Field(
@@ -71,13 +88,14 @@ class FieldSide(Strict):
     )
     lookup: Lookup | None = Field(
         default=None, description="The field refers to another record, found by external ID.")
-
-    @field_validator("transform")
-    @classmethod
-    def _known_transforms(cls, value: tuple[TransformSpec, ...]) -> Any:
-        for spec in value:
-            transforms.build(spec)
-        return value
+    read_only: bool = Field(
+        default=False,
+        description="Read from this system to compare, never written to it (a parent's "
+        "field, a formula).")
+    pick: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="Where the path crosses a to-many navigation (a list of lines), take the "
+        "line whose fields equal these literals, e.g. {Language: EN}; without it, the first.")
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSide:
@@ -135,9 +153,10 @@ class FieldRule(Strict):
       (overrides the sync's ``conflicts``; see ``ConflictPolicy``).
     """
 
-    sap: FieldSide | None = None
-    salesforce: FieldSide | None = None
-    oracle: FieldSide | None = None
+    sap: FieldSide | None = Field(default=None, description="The field in SAP: its name, or "
+                                                            "a mapping with field and more.")
+    salesforce: FieldSide | None = Field(default=None, description="The field in Salesforce.")
+    oracle: FieldSide | None = Field(default=None, description="The field in Oracle ERP.")
     owner: SystemName | None = Field(
         default=None,
         description="The system whose value always wins; edits on the other side are restored.",

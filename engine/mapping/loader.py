@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from engine.mapping.errors import MappingError, MappingIssue
+from engine.mapping.format_errors import issues_from_errors
 from engine.mapping.meaning import semantic_issues
 from engine.mapping.model import SyncMapping
 from engine.mapping.yaml_source import LocatedYaml, load_located
@@ -48,20 +48,8 @@ def load_mapping(path: Path | str) -> LoadedMapping:
     try:
         mapping = SyncMapping.model_validate(source.data)
     except ValidationError as exc:
-        raise MappingError([_issue_from_pydantic(source, err) for err in exc.errors()]) from None
+        raise MappingError(issues_from_errors(source, SyncMapping, exc.errors())) from None
     issues = semantic_issues(mapping, source)
     if issues:
         raise MappingError(issues)
     return LoadedMapping(mapping=mapping, source=source)
-
-
-def _issue_from_pydantic(source: LocatedYaml, err: Any) -> MappingIssue:
-    path = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = f"unknown key {path[-1]!r}"
-    elif err["type"] == "missing":
-        message = f"missing required key {path[-1]!r}"
-    elif err["type"] == "literal_error":
-        message = f"{message} (at {'.'.join(map(str, path))})"
-    return source.issue(path, message)

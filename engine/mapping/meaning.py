@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from canonical import ENTITIES
+from engine.mapping import transforms
 from engine.mapping.canonical_paths import (
     collections,
     leaf_annotation,
@@ -35,11 +36,17 @@ class _Report:
     issues: list[MappingIssue] = field(default_factory=list)
 
     def add(self, at: Path_, message: str) -> None:
-        self.issues.append(self.source.issue(at, message))
+        """One issue at ``at``, its message starting with the key's dotted path."""
+        where = ".".join(map(str, at)) or "(top level)"
+        self.issues.append(self.source.issue(at, f"{where}: {message}"))
 
     @property
     def systems(self) -> str:
         return ", ".join(self.mapping.systems)
+
+    @property
+    def both(self) -> str:
+        return " and ".join(self.mapping.systems)
 
 
 def semantic_issues(mapping: SyncMapping, source: LocatedYaml) -> list[MappingIssue]:
@@ -80,22 +87,31 @@ def _label(model: type[BaseModel]) -> str:
 def _check_rule(report: _Report, name: str, rule: FieldRule, model: type[BaseModel],
                 at: Path_) -> None:
     mapping = report.mapping
-    mapped = [s for s in SYSTEM_NAMES if rule.side(s) is not None]
-    for system in mapped:
-        if system not in mapping.systems:
-            report.add((*at, system), f"{system!r} is not a system of this sync; "
-                                      f"allowed: {report.systems}")
-            continue
+    for system in _sides_in_sync(report, [s for s in SYSTEM_NAMES if rule.side(s)], at,
+                                 f"field {name!r} must be mapped on both systems "
+                                 f"({report.both}) to be synced"):
         _check_side(report, name, rule, system, model=model, at=(*at, system))
-    if len([s for s in mapped if s in mapping.systems]) < 2:
-        report.add(at, f"field {name!r} must be mapped on both systems "
-                       f"({' and '.join(mapping.systems)}) to be synced")
     if rule.owner and rule.owner not in mapping.systems:
-        report.add((*at, "owner"), f"owner {rule.owner!r} is not a system of this sync; "
+        report.add((*at, "owner"), f"{rule.owner!r} is not a system of this sync; "
                                    f"allowed: {report.systems}")
     if rule.conflicts is not None:
         _check_policy(report, rule.conflicts, (*at, "conflicts"))
     _check_direction(report, rule, at)
+
+
+def _sides_in_sync(report: _Report, sides: list[str], at: Path_, both: str) -> list[str]:
+    """The sides that name systems of this sync; an issue for each that does not, and one
+    (``both``) when fewer than the sync's two systems are covered."""
+    inside = []
+    for system in sides:
+        if system in report.mapping.systems:
+            inside.append(system)
+        else:
+            report.add((*at, system), f"{system!r} is not a system of this sync; "
+                                      f"allowed: {report.systems}")
+    if len(inside) < 2:
+        report.add(at, both)
+    return inside
 
 
 def _check_side(report: _Report, name: str, rule: FieldRule, system: str, *,
@@ -113,6 +129,11 @@ def _check_side(report: _Report, name: str, rule: FieldRule, system: str, *,
         value = getattr(side, key)
         if value is not None:
             _check_literal(report, (*at, key), name, value, annotation)
+    if any(not transforms.build(spec).writes for spec in side.transform) and (
+            report.mapping.writes_into(rule, system)):
+        report.add((*at, "transform"), f"a transform here only reads, but {name!r} would be "
+                                       f"written into {system}: set direction so that values "
+                                       f"never flow into {system}")
     if side.lookup and side.lookup.entity and side.lookup.entity not in ENTITIES:
         report.add((*at, "lookup", "entity"), f"unknown entity {side.lookup.entity!r}; "
                                               f"allowed: {', '.join(sorted(ENTITIES))}")
@@ -172,8 +193,8 @@ def _check_targets(report: _Report, rules: Mapping[str, FieldRule], at: Path_) -
         seen: dict[str, str] = {}
         for name, rule in rules.items():
             side = rule.side(system)
-            if side is None:
-                continue
+            if side is None or not report.mapping.writes_into(rule, system):
+                continue  # read only here: several canonical fields may read one field
             path = read_path(system, side)
             for target in (path,) if path else side.names:
                 if target in seen:
@@ -225,8 +246,8 @@ def _check_deletes(report: _Report, entity: type[BaseModel]) -> None:
         return
     name, value = target
     if name not in mapping.fields:
-        report.add(at, f"deletes: deactivate sets {name!r}, which is not in fields: map it "
-                       "on both systems, or choose deletes: ignore or propagate")
+        report.add(at, f"deactivate sets {name!r}, which is not in fields: map it on both "
+                       "systems, or choose deletes: ignore or propagate")
     elif declared:
         _check_literal(report, (*at, "value"), name, value, leaf_annotation(entity, name))
 
@@ -240,14 +261,8 @@ def _check_children(report: _Report, entity: type[BaseModel]) -> None:
             report.add(at, f"{mapping.entity} has no collection {name!r}; allowed: "
                            f"{', '.join(allowed) or 'none'}")
             continue
-        sides = [s for s in SYSTEM_NAMES if child.side(s) is not None]
-        for system in sides:
-            if system not in mapping.systems:
-                report.add((*at, system), f"{system!r} is not a system of this sync; "
-                                          f"allowed: {report.systems}")
-        if len([s for s in sides if s in mapping.systems]) < 2:
-            report.add(at, f"collection {name!r} needs a side on both systems "
-                           f"({' and '.join(mapping.systems)})")
+        _sides_in_sync(report, [s for s in SYSTEM_NAMES if child.side(s)], at,
+                       f"collection {name!r} needs a side on both systems ({report.both})")
         _check_rules(report, child.fields, allowed[name], (*at, "fields"))
         for i, line_field in enumerate(child.match):
             if line_field not in child.fields:

@@ -9,8 +9,11 @@ exports these models as JSON Schema for editors. The parts live in small modules
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Any
 
+from pydantic import Field, field_validator, model_validator
+
+from canonical import ENTITIES
 from engine.mapping.children import ChildCollection, ChildSide
 from engine.mapping.fields import FieldRule, FieldSide, Lookup, ValueMap, read_path
 from engine.mapping.policies import (
@@ -74,12 +77,27 @@ class SyncMapping(Strict):
     deletes: DeletePolicy = Field(
         default="deactivate",
         description="A record deleted on one side: deactivate it on the other, delete it "
-        "there too (propagate), or do nothing (ignore).",
+        "there too (propagate), or do nothing (ignore). Default: deactivate when the "
+        "entity's deactivation field is mapped, else ignore.",
     )
     deactivate_with: Deactivation | None = Field(
         default=None, description="Canonical field and value that mean inactive; default: "
         "the entity's own (blocked: true for a customer).")
     page_size: int = Field(default=500, ge=1, le=10000, description="Records per page.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_deletes(cls, data: Any) -> Any:
+        """Without ``deletes``, deactivate where the entity can be deactivated (its
+        deactivation field is mapped), and otherwise leave deletes alone."""
+        if not isinstance(data, dict) or "deletes" in data:
+            return data
+        entity = ENTITIES.get(str(data.get("entity")))
+        deactivation = entity.deactivation if entity else None
+        fields = data.get("fields")
+        can = deactivation is not None and isinstance(fields, dict) and deactivation[0] in fields
+        return {**data, "deletes": "deactivate" if can or "deactivate_with" in data
+                else "ignore"}
 
     @field_validator("version")
     @classmethod
@@ -122,6 +140,15 @@ class SyncMapping(Strict):
             return True
         wanted = ("erp", "crm") if rule.direction == "to_crm" else ("crm", "erp")
         return (SYSTEM_ROLES.get(source), SYSTEM_ROLES.get(target)) == wanted
+
+    def writes_into(self, rule: FieldRule, system: str) -> bool:
+        """Whether ``rule``'s values are ever written into ``system`` (direction allows it
+        and the side is neither a constant nor read only)."""
+        side = rule.side(system)
+        if side is None or side.constant is not None or side.read_only or (
+                system not in self.systems):
+            return False
+        return self.flows(rule, self.other(system), system)
 
     def mapped_fields(self, system: str) -> dict[str, FieldSide]:
         """Canonical field → this system's side, for the fields mapped on it."""

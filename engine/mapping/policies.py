@@ -80,4 +80,7 @@ class MatchRule(Strict):
             return {"fields": (data,)}
         if isinstance(data, list | tuple):
             return {"fields": tuple(data)}
+        if isinstance(data, dict) and set(data) != {"fields"}:
+            raise ValueError("a match rule is a canonical field or a list of canonical "
+                             "fields, e.g. [tax_number, billing_address.country]")
         return data

@@ -13,6 +13,7 @@ guessed.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ def related_objects(mapping: SyncMapping, system: str) -> list[str]:
         child_side = child.side(system)
         if child_side is not None:
             names.append(child_side.object)
+    if system in mapping.systems:
+        names.extend(lookup.object for lookup in mapping.systems[system].create_lookups.values())
     return sorted(set(names))
 
 
@@ -73,10 +76,12 @@ class _SystemCheck:
         return self.loaded.mapping
 
     def add(self, at: Path_, message: str) -> None:
-        self.issues.append(self.loaded.source.issue(at, message))
+        """One issue at ``at``, its message starting with the key's dotted path."""
+        where = ".".join(map(str, at)) or "(top level)"
+        self.issues.append(self.loaded.source.issue(at, f"{where}: {message}"))
 
     def missing(self, at: Path_, name: str, schema: ObjectSchema) -> None:
-        near = ", ".join(sorted(n for n in schema.fields if n.lower()[:4] == name.lower()[:4]))
+        near = ", ".join(difflib.get_close_matches(name, list(schema.fields), n=3, cutoff=0.7))
         hint = f"; similar: {near}" if near else ""
         self.add(at, f"{self.system} {schema.name} has no field {name!r}{hint}")
 
@@ -93,6 +98,11 @@ class _SystemCheck:
             if not self.schema.has(name):
                 self.missing((*at, "create_defaults" if name in obj.create_defaults
                               else "create_lookups", name), name, self.schema)
+        for name, lookup in obj.create_lookups.items():
+            target = self.related.get((self.system, lookup.object))
+            for where in lookup.where if target else ():
+                if target is not None and not target.has(where):
+                    self.missing((*at, "create_lookups", name, "where", where), where, target)
         entity = ENTITIES[self.mapping.entity]
         self._check_rules(entity, self.mapping.fields, self.schema, ("fields",))
         line_models = collections(entity)
@@ -120,6 +130,9 @@ class _SystemCheck:
             side = rule.side(self.system)
             if side is not None:
                 self._check_side(model, name, side, schema, (*at, name, self.system))
+                if side.lookup is not None:
+                    self._check_lookup(side, self.mapping.writes_into(rule, self.system),
+                                       (*at, name, self.system))
 
     def _check_side(self, model: type[BaseModel], name: str, side: FieldSide,
                     schema: ObjectSchema, at: Path_) -> None:
@@ -133,8 +146,6 @@ class _SystemCheck:
                 self.add(at, problem)
             if side.value_map and spec.restricted_picklist:
                 self._check_picklist(side.value_map, spec.name, spec.picklist_values)
-        if side.lookup is not None:
-            self._check_lookup(side, at)
 
     def _check_picklist(self, map_name: str, field_name: str, allowed: tuple[str, ...]) -> None:
         values = self.mapping.value_maps[map_name].values.values()
@@ -144,7 +155,7 @@ class _SystemCheck:
                                                f"picklist {self.system} {field_name}; allowed: "
                                                f"{', '.join(allowed)}")
 
-    def _check_lookup(self, side: FieldSide, at: Path_) -> None:
+    def _check_lookup(self, side: FieldSide, written: bool, at: Path_) -> None:
         assert side.lookup is not None
         target = self.related.get((self.system, side.lookup.object))
         if target is None:
@@ -152,6 +163,6 @@ class _SystemCheck:
         by = target.fields.get(side.lookup.by)
         if by is None:
             self.missing((*at, "lookup", "by"), side.lookup.by, target)
-        elif self.system == "salesforce" and not by.external_id:
+        elif self.system == "salesforce" and written and not by.external_id:
             self.add((*at, "lookup", "by"), f"{side.lookup.object}.{side.lookup.by} is not an "
                                             "External ID field, so it cannot be referenced")

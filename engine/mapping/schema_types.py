@@ -69,7 +69,8 @@ def type_issue(model: type[BaseModel], name: str, side: FieldSide, spec: FieldSc
     kind = "text" if side.value_map else canonical_kind(annotation)
     if kind is not None and spec.type not in SYSTEM_TYPES[kind]:
         via = " through a value map" if side.value_map else ""
-        allowed = ", ".join(sorted(SYSTEM_TYPES[kind]))
+        odata = spec.type.startswith("Edm.")
+        allowed = ", ".join(sorted(t for t in SYSTEM_TYPES[kind] if t.startswith("Edm.") == odata))
         return (f"canonical {name!r} is {kind}{via} but {spec.name} is {spec.type}; a field "
                 f"of type {allowed} fits, or add a transform")
     return _picklist_issue(name, side, spec, literal_values(annotation), value_maps)

@@ -102,8 +102,8 @@ class SystemObject(Strict):
     """Which object of a system holds the entity, and how its records are identified.
 
     Engine: read changes of ``object`` (its ``key`` is the system's record id), keep only
-    records passing ``filter``, create with ``create_defaults`` and ``create_lookups`` added,
-    and upsert on ``upsert_field`` where set.
+    records passing ``filter``, create with ``create_defaults`` and ``create_lookups`` added
+    (never, with ``create: false``), and upsert on ``upsert_field`` where set.
     """
 
     object: str = Field(description="Object name in that system, e.g. Account or A_SalesOrder.")
@@ -121,6 +121,10 @@ class SystemObject(Strict):
         description="Constant field values sent when a record is created in this system "
         "(a category or grouping the system requires).",
     )
+    create: bool = Field(
+        default=True,
+        description="False: records missing in this system are never created here; only "
+        "existing ones are updated (a status sync).")
     create_lookups: dict[str, FixedLookup] = Field(
         default_factory=dict,
         description="Reference fields set on create to the key of one record found by "

@@ -16,6 +16,13 @@ class Transform:
     name: str
     to_canonical: Callable[[Value], Value]
     to_system: Callable[[Value], Value]
+    writes: bool = True
+    """False for a transform that only reads (it derives a value the system does not hold as
+    such); the mapping must then keep the field from flowing into that system."""
+
+
+def read_only(value: Value) -> Value:
+    raise ValueError("this transform only reads; the value cannot be written back")
 
 
 def identity(value: Value) -> Value:

@@ -32,6 +32,7 @@ WITH_ARGUMENT: dict[str, tuple[Callable[[Any], Transform], str]] = {
     "pad_leading_zeros": (text.pad_leading_zeros, "<width>"),
     "truncate": (text.truncate, "<length>"),
     "split": (text.split, "<separator>"),
+    "presence": (text.presence, "{empty: <value>, filled: <value>}"),
     "join": (text.join, "<separator>"),
     "date": (time.date_format, "<strftime format>"),
     "datetime": (time.datetime_format, "{zone: <IANA zone>, format: <strftime format>}"),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.mapping import transform_args as args
-from engine.mapping.transform_base import Transform, Value, identity, on_str
+from engine.mapping.transform_base import Transform, Value, identity, on_str, read_only
 
 
 def _strip_zeros(text: str) -> str:
@@ -92,3 +92,16 @@ def _not(value: Value) -> Value:
 def negate() -> Transform:
     """Yes/no the other way round: a deletion flag read as ``active``."""
     return Transform("negate", _not, _not)
+
+
+def presence(argument: Any) -> Transform:
+    """Whether the system field holds anything, as one of two canonical values, e.g. a
+    clearing date read as paid or open: ``{presence: {empty: open, filled: paid}}``.
+    Reads only."""
+    spec = args.options("presence", argument, ("empty", "filled"))
+    empty, filled = spec["empty"], spec["filled"]
+
+    def read(value: Value) -> Value:
+        return empty if value in (None, "") else filled
+
+    return Transform(f"presence({empty}/{filled})", read, read_only, writes=False)

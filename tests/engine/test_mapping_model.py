@@ -131,11 +131,12 @@ def test_an_owned_field_cannot_also_have_a_conflict_policy(tmp_path: Path) -> No
 def test_owner_must_agree_with_direction(tmp_path: Path) -> None:
     broken = ORDER_MAPPING.replace("direction: to_crm", "direction: to_crm\n    owner: salesforce")
     assert issues_for(tmp_path, broken) == [
-        "owner salesforce contradicts direction to_crm: values never flow from salesforce"]
+        "fields.delivery_status.owner: owner salesforce contradicts direction to_crm: values "
+        "never flow from salesforce"]
 
 
 def test_deactivate_needs_a_synced_deactivation_field(tmp_path: Path) -> None:
     messages = issues_for(tmp_path, ORDER_MAPPING.replace("deletes: ignore",
                                                           "deletes: deactivate"))
-    assert messages == ["sales_order has no deactivation field: set deactivate_with (field "
-                        "and value), or choose deletes: ignore or propagate"]
+    assert messages == ["deletes: sales_order has no deactivation field: set deactivate_with "
+                        "(field and value), or choose deletes: ignore or propagate"]
