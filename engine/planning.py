@@ -58,6 +58,9 @@ def _plan_create(page: PageProcessor, item: Item) -> None:
     assert item.values is not None
     ctx = page.ctx
     item.merged = dict(item.values)
+    if not ctx.mapping.systems[page.target].create:
+        item.operation = "not_created"  # an update-only sync: records are made there by hand
+        return
     present = {k: v for k, v in item.values.items() if v is not None}
     fields = ctx.writable(page.target, ctx.converter.to_system(
         page.target, present, only=page.fields(page.target)), creating=True)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from engine.page import PageProcessor
 
 WRITE_BACK = "write-back: the merged record differs from the source's values"
-QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing")
+QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing", "not_created")
 
 
 def record(page: PageProcessor, item: Item) -> None:
@@ -55,6 +55,11 @@ def record(page: PageProcessor, item: Item) -> None:
         page.commit.replayed_letters.append(item.letter_id)
     if item.operation in QUIET:
         page.report.systems[target].unchanged += 1
+    if item.operation == "not_created":
+        page.commit.audit.append(AuditEntry(
+            item.cid, target, None, "not_created", keys=_keys(page, item),
+            reason=f"new in {source}; {target} is update-only (create: false) and has no "
+                   "counterpart by match rules"))
 
 
 def _hash(page: PageProcessor, system: str, values: Values) -> str:

@@ -52,3 +52,19 @@ def test_reconcile_of_agreeing_systems_writes_nothing(erpsync_env: Sandboxes,
     assert report.reconciled["salesforce"] == {"scanned": len(sf.accounts()), "drifted": 0,
                                                "missing": 0}
     assert all(c.writes == 0 for c in report.systems.values())
+
+
+def test_reconcile_catches_a_salesforce_delete_purged_from_the_recycle_bin(
+        erpsync_env: Sandboxes) -> None:
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    run_customers()
+    sf.delete(sf.account_by_number("1000020")["Id"])
+    erpsync_env.sf_call("POST", "/_sandbox/clock", {"advance_seconds": 16 * 86400})
+
+    run_customers()  # the sync was off for 16 days: the delete is gone from queryAll
+    assert sap.partner("1000020")["BusinessPartnerIsBlocked"] is False
+
+    report = reconcile_customers()
+
+    assert report.reconciled["salesforce"]["missing"] == 1
+    assert sap.partner("1000020")["BusinessPartnerIsBlocked"] is True
