@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from connectors.errors import SyncError
 from engine.hashing import content_hash, value_hash
 from engine.item import FieldDelta, Item, PlannedChange, Values
-from engine.redact import redact
+from engine.merge import Held
+from engine.redact import MASK, SECRET_NAME, redact
 from engine.state.records import (
     AuditEntry,
     ConflictHold,
@@ -91,7 +92,7 @@ def _hold(page: PageProcessor, item: Item) -> None:
         page.commit.xrefs.append(XrefRow(item.cid, page.target, item.counterpart.key,
                                          _hash(page, page.target,
                                                item.counterpart_values or {})))
-    fields = tuple(HeldField(h.field, redact(h.values), h.base) for h in item.held)
+    fields = tuple(_held_field(h) for h in item.held)
     reason = item.hold_reason or "; ".join(d.reason for d in item.decisions
                                            if d.kind == "manual")
     page.commit.holds.append(ConflictHold(item.cid, keys, fields, reason))
@@ -106,6 +107,13 @@ def _hold(page: PageProcessor, item: Item) -> None:
             page.source, "held", item.record.key, keys.get(page.target),
             tuple(FieldDelta(h.field, h.values.get(page.source), h.values.get(page.target))
                   for h in item.held), reason))
+
+
+def _held_field(held: Held) -> HeldField:
+    """What the review queue keeps of a held field; a secret-looking field's values masked."""
+    if SECRET_NAME.search(held.field):
+        return HeldField(held.field, dict.fromkeys(held.values, MASK), MASK)
+    return HeldField(held.field, held.values, held.base)
 
 
 def _audit(page: PageProcessor, item: Item, target_key: str | None) -> None:
