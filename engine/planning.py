@@ -117,7 +117,9 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
         return
     item.merged[field] = value
     fields = ctx.converter.to_system(page.target, item.merged, only=[field])
-    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields)
+    current = item.counterpart.fields if item.counterpart else None  # for before → after
+    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields,
+                                     current=current)
     item.operation = "deactivate"
 
 
