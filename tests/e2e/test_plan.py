@@ -116,4 +116,9 @@ def test_plan_json_from_the_command_line(erpsync_env: Sandboxes) -> None:
     assert {"field": "to_BusinessPartnerAddress/PhoneNumber", "before": change["fields"][0][
         "before"], "after": "+81 3 1234 5678"} in change["fields"]
     assert Counter(c["operation"] for c in result["changes"]) == {"update": 1}
+    table = subprocess.run([ERPSYNC, "plan", "customers"], cwd=REPO,
+                           env={**env, "COLUMNS": "200"},
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert table.returncode == 0, table.stderr
+    assert "1 change(s), nothing written" in table.stdout and "+81 3 1234 5678" in table.stdout
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
