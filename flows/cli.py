@@ -15,6 +15,7 @@ from rich.table import Table
 from connectors.errors import ConfigError, SyncError
 from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
+from flows.commands import review
 from flows.mappings_dir import mapping_path, mappings_dir
 
 # This machine may have no route to the internet: no telemetry from a temporary Prefect server.
@@ -30,6 +31,7 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
+review.register(app)  # plan, reconcile, status, conflicts, dead-letters
 
 out = Console()
 err = Console(stderr=True)
@@ -144,17 +146,19 @@ def audit_verify() -> None:
 
 def counts_table(report: dict[str, Any]) -> Table:
     table = Table(title=f"sync {report['sync']}: {report['status']}")
-    for column in ("system", "created", "updated", "deleted", "unchanged", "failed",
-                   "api_calls"):
+    for column in ("system", "read", "echoes", "created", "updated", "deleted", "unchanged",
+                   "failed", "api_calls"):
         table.add_column(column, justify="left" if column == "system" else "right")
     for system in ("sap", "salesforce", "oracle"):
         if system in report:
             counts = report[system]
-            table.add_row(system, *(str(counts[c]) for c in ("created", "updated", "deleted",
-                                                              "unchanged", "failed",
-                                                              "api_calls")))
-    table.caption = (f"conflicts: {report['conflicts']}   dead letters: "
-                     f"{report['dead_letters']}   pages: {report['pages']}")
+            table.add_row(system, *(str(counts.get(c, 0)) for c in (
+                "read", "echoes", "created", "updated", "deleted", "unchanged", "failed",
+                "api_calls")))
+    table.caption = (f"conflicts: {report['conflicts']}   held: {report.get('held', 0)}   "
+                     f"dead letters: {report['dead_letters']}   pages: {report['pages']}")
+    for message in report.get("messages", []):
+        table.caption += f"\n{message}"
     return table
 
 
