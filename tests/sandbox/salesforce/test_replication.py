@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from sandbox.process import ChildServer
-from tests.sandbox.support import Api, control, get_token, seed
+from tests.sandbox.salesforce.support import Api, control, get_token, seed
 
 
 def _window(api: Api, kind: str, start: str, end: str) -> requests.Response:

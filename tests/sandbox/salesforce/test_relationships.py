@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from sandbox.process import ChildServer
-from tests.sandbox.support import DATA, Api, control, seed
+from tests.sandbox.salesforce.support import DATA, Api, control, seed
 
 CUSTOMER = "ERP_Customer_Number__c"
 

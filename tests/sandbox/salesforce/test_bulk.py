@@ -14,7 +14,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from sandbox.process import ChildServer
-from tests.sandbox.support import Api, control, seed, wait_for_job
+from tests.sandbox.salesforce.support import Api, control, seed, wait_for_job
 
 CUSTOMER = "ERP_Customer_Number__c"
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sandbox.process import ChildServer
-from tests.sandbox.support import Api, control, seed
+from tests.sandbox.salesforce.support import Api, control, seed
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMal
 
 from sandbox.process import ChildServer
 from sandbox.salesforce import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, ids, start
-from tests.sandbox.support import (
+from tests.sandbox.salesforce.support import (
     DATA,
     SF_FIXTURES,
     Api,

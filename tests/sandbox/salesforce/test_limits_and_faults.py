@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from sandbox.process import ChildServer
-from tests.sandbox.support import DATA, Api, control, get_token, seed
+from tests.sandbox.salesforce.support import DATA, Api, control, get_token, seed
 
 LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
 

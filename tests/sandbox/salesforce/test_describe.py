@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.support import Api, load_fixture, needs_fixtures
+from tests.sandbox.salesforce.support import Api, load_fixture, needs_fixtures
 
 OBJECTS = ("Account", "Contact", "Product2", "Pricebook2", "PricebookEntry", "Opportunity",
            "OpportunityLineItem", "Order", "OrderItem", "Inventory_Level__c", "Invoice__c",

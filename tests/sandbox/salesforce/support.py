@@ -16,7 +16,7 @@ import requests
 from sandbox.process import ChildServer
 from sandbox.salesforce import CLIENT_ID, PASSWORD, USERNAME
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures"
 SF_FIXTURES = FIXTURES / "salesforce"
 needs_fixtures = pytest.mark.skipif(
     not SF_FIXTURES.is_dir(),

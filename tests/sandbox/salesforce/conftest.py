@@ -12,7 +12,7 @@ from simple_salesforce import Salesforce
 
 from sandbox.process import ChildServer
 from sandbox.salesforce import start
-from tests.sandbox.support import CLOCK, Api, V, get_token, new_session
+from tests.sandbox.salesforce.support import CLOCK, Api, V, get_token, new_session
 
 
 @pytest.fixture(scope="module")
