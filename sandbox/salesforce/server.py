@@ -11,6 +11,7 @@ https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import re
 import shutil
@@ -171,6 +172,14 @@ class _Handler(BaseHTTPRequestHandler):
                 shutil.copyfileobj(reply.file, self.wfile, 1 << 16)
         elif payload:
             self.wfile.write(payload)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header from the sandbox's clock: HTTP's ``Date`` is the origin
+        server's own time (RFC 9110, section 6.6.1), and clients read the org's time from it
+        (a pinned or moved clock must show there too)."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        return email.utils.format_datetime(self.server.app.clock.now(), usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")

@@ -694,7 +694,10 @@ def test_clock_is_pinned_ticks_and_moves(server: ChildServer, http: requests.Ses
     record_id = api.call("POST", "/sobjects/Account", json={"Name": "Timed"}).json()["id"]
     control(server, http, "POST", "clock", {"advance_seconds": 3600})  # within the token TTL
     api.call("PATCH", f"/sobjects/Account/{record_id}", json={"Name": "Timed 2"})
-    record = api.call("GET", f"/sobjects/Account/{record_id}").json()
+    answer = api.call("GET", f"/sobjects/Account/{record_id}")
+    assert answer.headers["Date"].startswith("Thu, 01 Oct 2026 09:30:0"), \
+        "HTTP Date is the server's own clock, which clients read the org's time from"
+    record = answer.json()
     assert record["CreatedDate"].startswith("2026-10-01T08:30:0")
     assert record["LastModifiedDate"].startswith("2026-10-01T09:30:0")
     assert record["SystemModstamp"] == record["LastModifiedDate"]
