@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import Cursor
 from connectors.errors import ConfigError
+from connectors.sap.keys import alpha_in, key_forms
 from connectors.sap.rfc import table_query
 from connectors.sap.rfc.settings import ChangeTable
 from connectors.sap.rfc.table_query import Condition, TableQuery
@@ -85,6 +86,16 @@ class ChangeLog:
         found = self._rows([self.spec.key], condition)
         return list(dict.fromkeys(row[self.spec.key] for row in found))
 
+    def stamps_of(self, keys: Sequence[str]) -> dict[str, Stamp]:
+        """The newest stamp of each of ``keys`` (found ones only), by ALPHA-normalised key;
+        each key is asked for in both its spellings."""
+        forms = list(dict.fromkeys(form for key in keys for form in key_forms(key)))
+        condition = self._and(self._fixed(), self.query.one_of(self.spec.key, forms))
+        newest: dict[str, Stamp] = {}
+        for stamp in self._newest(self._rows(self._stamp_columns(), condition)):
+            newest[alpha_in(stamp.key)] = stamp
+        return newest
+
     # -- the two passes -------------------------------------------------------------------
 
     def _count_days(self, base: Condition | None) -> Counter[str]:
@@ -98,13 +109,23 @@ class ChangeLog:
             skip += COUNT_PAGE
 
     def _stamps(self, base: Condition | None, first: str, last: str | None) -> list[Stamp]:
-        bounds = [self.query.compare(self.spec.date, ">=", first)]
+        """Stamps of days ``first`` to ``last`` (open when ``None``), newest per key, sorted.
+        The upper bound is "before the next day", which also holds for a stand-in that keeps
+        a time after the date."""
+        bounds = [self.query.compare(self.spec.date, ">=", self._literal(_date(first)))]
         if last is not None:
-            bounds.append(self.query.compare(self.spec.date, "<=", last))
+            next_day = _date(last) + timedelta(days=1)
+            bounds.append(self.query.compare(self.spec.date, "<", self._literal(next_day)))
         condition = self._and(base, self.query.all_of(bounds))
-        columns = [self.spec.key, self.spec.date, *([self.spec.time] if self.spec.time else [])]
+        return self._newest(self._rows(self._stamp_columns(), condition))
+
+    def _stamp_columns(self) -> list[str]:
+        return [self.spec.key, self.spec.date, *([self.spec.time] if self.spec.time else [])]
+
+    def _newest(self, rows: list[dict[str, str]]) -> list[Stamp]:
+        """One stamp per key, its newest, sorted by ``(stamp, key)``."""
         newest: dict[str, Stamp] = {}
-        for row in self._rows(columns, condition):
+        for row in rows:
             stamp = Stamp(self._instant(row), row[self.spec.key])
             if stamp.key not in newest or newest[stamp.key] < stamp:
                 newest[stamp.key] = stamp
@@ -115,9 +136,12 @@ class ChangeLog:
     def _base(self, since: Cursor | None) -> Condition | None:
         condition = self._fixed()
         if since is not None:
-            day = since.modified_at.astimezone(self.zone).strftime("%Y%m%d")
+            day = self._literal(since.modified_at.astimezone(self.zone).date())
             condition = self._and(condition, self.query.compare(self.spec.date, ">=", day))
         return condition
+
+    def _literal(self, day: date) -> str:
+        return day.isoformat() if self.spec.date_literals == "iso" else day.strftime("%Y%m%d")
 
     def _fixed(self) -> Condition | None:
         parts = [self.query.compare(c, "=", v) for c, v in sorted(self.spec.equals.items())]

@@ -180,18 +180,27 @@ class SapRfcConnector:
                 raise ConfigError(f"SalesOrder can be read by {SALES_ORDER.key} only",
                                   code="UNSUPPORTED_FIELD", system=SYSTEM)
             return orders.read_status(self.pool, self.counter, self.retry, values)
-        change_log = None if field_name == spec.key else self._change_log(obj)
+        change_log = self._change_log(obj) if self.settings.change_table(obj) else None
+        if change_log is None and field_name != spec.key:
+            raise ConfigError(f"{obj} can be read by {spec.key} only without a change table",
+                              code="UNSUPPORTED_FIELD", system=SYSTEM)
         return self._read_by(spec, change_log, field_name, values, wanted)
 
     def _read_by(self, spec: RfcObject, change_log: ChangeLog | None, field_name: str,
                  values: list[str], wanted: list[str]) -> Iterator[SourceRecord]:
+        """Per chunk: the keys (from the change table unless the key was given), their
+        stamps, then one GETLIST. Without a change table a record is stamped 1970-01-01."""
         chunk = self.settings.read_by_chunk
         for start in range(0, len(values), chunk):
             part = values[start : start + chunk]
-            keys = part if change_log is None else change_log.keys_where(field_name, part)
-            if keys:
-                for row in self._list(spec, keys).values():
-                    yield self._record(spec, row, wanted, None)
+            keys = part
+            if change_log is not None and field_name != spec.key:
+                keys = change_log.keys_where(field_name, part)
+            if not keys:
+                continue
+            stamps = change_log.stamps_of(keys) if change_log is not None else {}
+            for normal, row in self._list(spec, keys).items():
+                yield self._record(spec, row, wanted, stamps.get(normal))
 
     def _list(self, spec: RfcObject, keys: list[str]) -> dict[str, dict[str, Any]]:
         """One GETLIST call for ``keys``; rows by ALPHA-normalised key."""

@@ -42,17 +42,21 @@ class ChangeTable(BaseModel):
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="Record field -> column, for read_by on fields other than the key")
+    date_literals: Literal["abap", "iso"] = Field(
+        "abap", description="How dates are written in conditions: abap 'YYYYMMDD' (SAP), iso "
+        "'YYYY-MM-DD' (the SAP stand-in, which compares its ISO date text as text)")
 
 
 DEFAULT_CHANGE_TABLES: dict[str, ChangeTable] = {
     # The SAP stand-in (mock-sap) serves its business partner and product tables to
-    # RFC_READ_TABLE under their OData names, with LastChangeDate as a date column.
+    # RFC_READ_TABLE under their OData names, with LastChangeDate as a date column that it
+    # compares as ISO text (so its conditions need ISO dates; real SAP's need YYYYMMDD).
     "Customer": ChangeTable(table="A_BusinessPartner", key="Customer", date="LastChangeDate",
-                            not_blank=("Customer",),
+                            not_blank=("Customer",), date_literals="iso",
                             columns={"SEARCHTERM": "SearchTerm1",
                                      "NAME": "BusinessPartnerFullName"}),
     "Material": ChangeTable(table="A_Product", key="Product", date="LastChangeDate",
-                            columns={"MATL_GROUP": "ProductGroup"}),
+                            date_literals="iso", columns={"MATL_GROUP": "ProductGroup"}),
 }
 
 
