@@ -11,33 +11,34 @@ through RFC_READ_TABLE), at the start of that day.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from connectors.base import Connector, TargetRecord
 from connectors.errors import ConfigError
 from connectors.sap.rfc import SapRfcConnector, SapRfcSettings
-from sandbox import sap
 from sandbox.process import ChildServer
 from tests.conftest import WRITE_METHODS
 from tests.contract.suite import ConnectorContract
+from tests.contract.test_sap_odata import (  # the same mock-sap, reached the same way
+    BP,
+    PASSWORD,
+    USER,
+    SapODataHarness,
+    sap_with_auth,  # noqa: F401 - the module's mock-sap with basic auth
+)
 
-USER, PASSWORD = "CONTRACT", "contract-pass"
-SERVICE = "/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
-BP = "A_BusinessPartner"
 READ_ONLY_FUNCTIONS = {"RFC_PING", "RFC_READ_TABLE", "BAPI_CUSTOMER_GETLIST",
                        "BAPI_CUSTOMER_GETDETAIL2", "BAPI_MATERIAL_GETLIST",
                        "BAPI_SALESORDER_GETLIST", "BAPI_SALESORDER_GETSTATUS"}
 
 
-class SapRfcHarness:
-    system = "sap"
+class SapRfcHarness(SapODataHarness):
+    """Reaches mock-sap as the OData harness does (reset, clock, OData writes), but drives
+    the RFC connector and sees customers as RFC does: by customer number."""
+
     obj = "Customer"
     text_field = "NAME"
     lookup_field = "SEARCHTERM"
@@ -45,11 +46,7 @@ class SapRfcHarness:
     writes = False
 
     def __init__(self, server: ChildServer) -> None:
-        self.url = server.url
-        self.http = requests.Session()
-        self.http.auth = (USER, PASSWORD)
-        self._run = uuid.uuid4().hex[:4].upper()
-        self._seeded = 0
+        super().__init__(server)
         self._partners: dict[str, str] = {}
 
     def _settings(self, password: str) -> SapRfcSettings:
@@ -63,32 +60,9 @@ class SapRfcHarness:
     def broken_connector(self) -> Connector:
         return SapRfcConnector(self._settings(self.secret()))
 
-    def secret(self) -> str:
-        return "not-the-password-7b2f"
-
     def reset(self) -> None:
-        self.http.delete(f"{self.url}/_mock/faults", timeout=10).raise_for_status()
-        self.http.post(f"{self.url}/_mock/reset", json={}, timeout=30).raise_for_status()
+        super().reset()
         self._partners.clear()
-
-    def mark(self) -> datetime:
-        """Change stamps over RFC are dates: the next day starts clean."""
-        moved = self.http.post(f"{self.url}/_mock/advance", json={"days": 1}, timeout=10)
-        moved.raise_for_status()
-        day = datetime.fromisoformat(moved.json()["to"].replace("Z", "+00:00")).date()
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-    def _native(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> requests.Response:
-        sent = {"Accept": "application/json", **(headers or {})}
-        if method != "GET":
-            fetched = self.http.get(f"{self.url}{SERVICE}/", headers={"X-CSRF-Token": "Fetch"},
-                                    timeout=10)
-            sent["X-CSRF-Token"] = fetched.headers["X-CSRF-Token"]
-        answer = self.http.request(method, f"{self.url}{SERVICE}/{path}", json=body,
-                                   headers=sent, timeout=10)
-        answer.raise_for_status()
-        return answer
 
     def seed(self, count: int) -> list[str]:
         """Business partners with a customer number, as SAP's customer/vendor integration
@@ -137,20 +111,11 @@ class SapRfcHarness:
                    and r["path"].rsplit("/", 1)[-1] not in READ_ONLY_FUNCTIONS)
 
 
-@pytest.fixture(scope="module")
-def sap_rfc_with_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
-    log: Path = tmp_path_factory.mktemp("sap-rfc-contract") / "mock-sap.log"
-    server = sap.start(log_file=log, extra_args=("--auth", f"{USER}:{PASSWORD}"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 class TestSapRfcContract(ConnectorContract):
     @pytest.fixture
-    def harness(self, sap_rfc_with_auth: ChildServer) -> Iterator[SapRfcHarness]:
-        made = SapRfcHarness(sap_rfc_with_auth)
+    def harness(self, sap_with_auth: ChildServer  # noqa: F811 - the imported fixture
+                ) -> Iterator[SapRfcHarness]:
+        made = SapRfcHarness(sap_with_auth)
         yield made
         made.http.close()
 

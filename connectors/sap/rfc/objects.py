@@ -60,23 +60,18 @@ def _text(name: str, length: int, **kwargs: Any) -> FieldSchema:
     return FieldSchema(name=name, type="CHAR", length=length, **kwargs)
 
 
+def _read_only(*fields: tuple[str, int]) -> tuple[FieldSchema, ...]:
+    """Fields a list BAPI returns and no BAPI here writes; the first is the key."""
+    return tuple(_text(name, length, nillable=index > 0, createable=False, updateable=False)
+                 for index, (name, length) in enumerate(fields))
+
+
 CUSTOMER = RfcObject(
     name="Customer",
     key="CUSTOMER",
-    fields=(
-        _text("CUSTOMER", 10, nillable=False, createable=False, updateable=False),
-        _text("NAME", 35, createable=False, updateable=False),
-        _text("SEARCHTERM", 20, createable=False, updateable=False),
-        _text("STREET", 35, createable=False, updateable=False),
-        _text("HOUSE_NO", 10, createable=False, updateable=False),
-        _text("CITY", 35, createable=False, updateable=False),
-        _text("POSTL_COD1", 10, createable=False, updateable=False),
-        _text("COUNTRY", 3, createable=False, updateable=False),
-        _text("REGION", 3, createable=False, updateable=False),
-        _text("TELEPHONE", 30, createable=False, updateable=False),
-        _text("E_MAIL", 241, createable=False, updateable=False),
-        _text("LANGU", 2, createable=False, updateable=False),
-    ),
+    fields=_read_only(("CUSTOMER", 10), ("NAME", 35), ("SEARCHTERM", 20), ("STREET", 35),
+                      ("HOUSE_NO", 10), ("CITY", 35), ("POSTL_COD1", 10), ("COUNTRY", 3),
+                      ("REGION", 3), ("TELEPHONE", 30), ("E_MAIL", 241), ("LANGU", 2)),
     list_function="BAPI_CUSTOMER_GETLIST",
     selection=Selection("IDRANGE", "LOW"),
     result_table="ADDRESSDATA",
@@ -86,14 +81,8 @@ CUSTOMER = RfcObject(
 MATERIAL = RfcObject(
     name="Material",
     key="MATERIAL",
-    fields=(
-        _text("MATERIAL", 40, nillable=False, createable=False, updateable=False),
-        _text("MATL_DESC", 40, createable=False, updateable=False),
-        _text("MATL_TYPE", 4, createable=False, updateable=False),
-        _text("MATL_GROUP", 9, createable=False, updateable=False),
-        _text("BASE_UOM", 3, createable=False, updateable=False),
-        _text("DEL_FLAG", 1, createable=False, updateable=False),
-    ),
+    fields=_read_only(("MATERIAL", 40), ("MATL_DESC", 40), ("MATL_TYPE", 4),
+                      ("MATL_GROUP", 9), ("BASE_UOM", 3), ("DEL_FLAG", 1)),
     list_function="BAPI_MATERIAL_GETLIST",
     selection=Selection("MATNRSELECTION", "MATNR_LOW"),
     result_table="MATNRLIST",

@@ -20,11 +20,12 @@ your system before relying on it).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from connectors.sap.settings import SapSettings
 
 
 class ChangeTable(BaseModel):
@@ -95,12 +96,8 @@ class SapRfcSettings(BaseModel):
     @field_validator("change_tables", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not valid JSON: {exc.msg}") from None
-        return value
+        """From the environment it is JSON text, read as the OData settings read theirs."""
+        return SapSettings._json_mapping(value)
 
     @field_validator("system_timezone")
     @classmethod

@@ -158,14 +158,10 @@ def test_each_worker_thread_gets_its_own_connection(make_rfc: MakeRfc,
     rfc.close()  # twice is harmless
 
 
-def test_an_unreachable_system_is_a_config_error(sap: ChildServer) -> None:
-    settings = rfc_settings(sap, base_url=f"http://127.0.0.1:{free_port()}", timeout=2.0)
-    rfc = SapRfcConnector(settings)
-    try:
-        with pytest.raises(ConfigError) as caught:
-            rfc.check()
-    finally:
-        rfc.close()
+def test_an_unreachable_system_is_a_config_error(make_rfc: MakeRfc) -> None:
+    rfc = make_rfc(base_url=f"http://127.0.0.1:{free_port()}", timeout=2.0)
+    with pytest.raises(ConfigError) as caught:
+        rfc.check()
     assert caught.value.code == "UNREACHABLE"
 
 
