@@ -45,9 +45,12 @@ def bapi(connection: RfcConnection, counter: CallCounter, function: str,
 
 
 def commit(connection: RfcConnection, counter: CallCounter) -> None:
-    """Commit and wait for the update task; an E or A row means nothing was saved."""
+    """Commit and wait for the update task. An E or A row means nothing was saved: the unit
+    of work is rolled back, so that nothing of it rides along with the session's next
+    commit, and the record is rejected with SAP's message."""
     _, messages = bapi(connection, counter, COMMIT, WAIT="X")
     if errors.failures(messages):
+        rollback(connection, counter)
         raise errors.rejection(COMMIT, messages)
 
 

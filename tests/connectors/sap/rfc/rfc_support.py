@@ -183,7 +183,7 @@ class StrictConnection:
         except CommunicationError:
             self.ledger.discard(self.session)  # SAP ends a broken session's unit of work
             raise
-        if function == COMMIT:
+        if function == COMMIT and not _failed(result):
             self.ledger.commit(self.session)
         elif function == CREATE and result.get("SALESDOCUMENT"):
             self.ledger.note(self.session, created=str(result["SALESDOCUMENT"]))
@@ -219,6 +219,12 @@ class StrictConnection:
             self.closed = True
             self.ledger.discard(self.session)
             self.inner.close()
+
+
+def _failed(result: dict[str, Any]) -> bool:
+    value = result.get("RETURN")
+    rows = [value] if isinstance(value, dict) else list(value or [])
+    return any(str(row.get("TYPE", "")).upper() in ("E", "A") for row in rows)
 
 
 class LoseAnswer:

@@ -154,6 +154,20 @@ def test_return_type_e_is_rejected_with_sap_message_rolled_back_and_not_retried(
     assert odata.orders_with_po("SF-810") == [] and len(odata.orders_with_po("SF-811")) == 1
 
 
+def test_a_commit_that_reports_an_error_saves_nothing(
+        rfc: SapRfcConnector, sap: ChildServer, odata: MockSapOData) -> None:
+    """COMMIT with WAIT answers E when the update task failed: the order is rejected with
+    that message, rolled back, and the next order's commit does not carry it along."""
+    add_behaviour(sap, function=COMMIT, type="E", message="Update was terminated",
+                  id="00", number="377", count=1)
+    results = rfc.write_batch(ORDER, [order("SF-817"), order("SF-818")])
+    assert [r.outcome for r in results] == ["failed", "created"]
+    assert isinstance(results[0].error, BapiRejected) and results[0].error.code == "00/377"
+    assert rfc.counter.by_kind["BAPI_TRANSACTION_ROLLBACK"] == 1
+    rfc.close()
+    assert odata.orders_with_po("SF-817") == [] and len(odata.orders_with_po("SF-818")) == 1
+
+
 def test_return_type_a_is_rejected_too(rfc: SapRfcConnector, sap: ChildServer) -> None:
     add_behaviour(sap, function=CREATE, type="A", message="Posting period closed", count=1)
     (result,) = rfc.write_batch(ORDER, [order("SF-812")])
