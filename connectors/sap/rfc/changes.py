@@ -9,11 +9,12 @@ a record's stamp is the start of its change day, and every run re-reads the curs
 RFC_READ_TABLE cannot sort, and paging it with ROWSKIPS over rows that change meanwhile can
 skip a row that slides across a page boundary. So the window is read in two passes:
 
-1. the date column alone, page by page, only to count rows per day;
+1. the date column alone, ``COUNT_PAGE`` rows a call, only to count rows per day;
 2. runs of consecutive days holding about ``bucket_size`` rows each, every run read whole in
-   one call and sorted here - memory holds one run, never the window. The last run has no
-   upper bound, so a record changed during the read is still seen (or, stamped later than
-   everything read, by the next run).
+   one call and sorted here. Memory holds one count page of dates or one run (a single day
+   with more rows than ``bucket_size`` is one run), never the window: see
+   ``bench/rfc_change_capture.py``. The last run has no upper bound, so a record changed
+   during the read is still seen (or, stamped later than everything read, by the next run).
 
 A key that has rows on several days (change documents) appears once per run it falls into,
 with that run's newest stamp; the engine's de-duplication absorbs the repeat.
