@@ -3,13 +3,16 @@
 What RFC offers here, object by object (``objects.py``):
 
 - ``Customer``: change capture and batch lookups. Records are ``BAPI_CUSTOMER_GETLIST`` rows
-  (``ADDRESSDATA``), fetched a page of keys at a time through ``IDRANGE``. The BAPIs return no
+  (``ADDRESSDATA``), fetched a page of keys at a time through ``IDRANGE``, plus
+  ``BAPI_CUSTOMER_GETDETAIL2`` per record only when a detail field (creation date, company
+  code data) is asked for. The BAPIs return no
   change stamp, so ``modified_at`` comes from a change table (``changes.py``); with a
   date-only column it is the start of the change day in the system's time zone. No deletes:
   ``ADDRESSDATA`` carries no deletion flag. No writes: the stand-in offers no customer
   create/change BAPI, and on S/4HANA customers are business partners (write them over
   OData); ``write_batch`` refuses before any call.
-- ``Material``: the same through ``BAPI_MATERIAL_GETLIST``; ``DEL_FLAG = 'X'`` is a delete.
+- ``Material``: the same through ``BAPI_MATERIAL_GETLIST`` (and ``BAPI_MATERIAL_GET_DETAIL``
+  for weights); ``DEL_FLAG = 'X'`` is a delete.
 - ``SalesOrder``: create, change (``orders.py``, exactly once by PO number) and status by
   order number (``read_by(..., "SD_DOC", ...)``); no change capture.
 
@@ -35,9 +38,9 @@ from connectors.base import (
 from connectors.errors import ConfigError, TransientError
 from connectors.sap.keys import alpha_in
 from connectors.sap.retry import RetryPolicy
-from connectors.sap.rfc import calls, orders, table_query
+from connectors.sap.rfc import calls, errors, orders, table_query
 from connectors.sap.rfc.changes import ChangeLog, Stamp
-from connectors.sap.rfc.objects import OBJECTS, SALES_ORDER, RfcObject
+from connectors.sap.rfc.objects import OBJECTS, SALES_ORDER, Detail, RfcObject
 from connectors.sap.rfc.pool import ConnectionPool
 from connectors.sap.rfc.protocol import ConnectionFactory
 from connectors.sap.rfc.settings import SapRfcSettings
@@ -161,7 +164,7 @@ class SapRfcConnector:
         for run in change_log.changed(since, size):
             for start in range(0, len(run), size):
                 page = run[start : start + size]
-                rows = self._list(spec, [stamp.key for stamp in page])
+                rows = self._list(spec, [stamp.key for stamp in page], wanted)
                 for stamp in page:
                     row = rows.get(alpha_in(stamp.key))
                     if row is not None:
@@ -199,17 +202,35 @@ class SapRfcConnector:
             if not keys:
                 continue
             stamps = change_log.stamps_of(keys) if change_log is not None else {}
-            for normal, row in self._list(spec, keys).items():
+            for normal, row in self._list(spec, keys, wanted).items():
                 yield self._record(spec, row, wanted, stamps.get(normal))
 
-    def _list(self, spec: RfcObject, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """One GETLIST call for ``keys``; rows by ALPHA-normalised key."""
+    def _list(self, spec: RfcObject, keys: list[str],
+              wanted: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+        """One GETLIST call for ``keys``; rows by ALPHA-normalised key. Detail fields among
+        ``wanted`` add one GETDETAIL call per row (no list BAPI returns them)."""
         assert spec.list_function is not None and spec.selection is not None
         selection = spec.selection.rows([alpha_in(key) for key in keys])
         result = self._read_call(spec.list_function, **spec.extra_params,
                                  **{spec.selection.parameter: selection})
-        rows = result.get(spec.result_table) or []
-        return {alpha_in(str(row.get(spec.key, ""))): dict(row) for row in rows}
+        rows = {alpha_in(str(row.get(spec.key, ""))): dict(row)
+                for row in result.get(spec.result_table) or []}
+        detail = spec.detail
+        if detail is not None and set(wanted) & set(detail.fields):
+            for row in rows.values():
+                row.update(self._detail(detail, str(row.get(spec.key, ""))))
+        return rows
+
+    def _detail(self, detail: Detail, key: str) -> dict[str, Any]:
+        result = self._read_call(detail.function, **{detail.key_parameter: key})
+        if errors.failures(errors.return_messages(result)):
+            log.warning("SAP %s found no %s; its detail fields stay empty", detail.function, key)
+            return {}
+        found: dict[str, Any] = {}
+        for structure, names in detail.structures.items():
+            values = result.get(structure) or {}
+            found.update({name: values.get(name) for name in names})
+        return found
 
     def _record(self, spec: RfcObject, row: dict[str, Any], wanted: list[str],
                 stamp: Stamp | None) -> SourceRecord:

@@ -8,7 +8,10 @@ at once in a selection (range) table - one call per page of keys, never one per 
 (https://www.stechno.net/repository/sap-functions.html?id=BAPI_CUSTOMER_GETLIST).
 ``BAPI_MATERIAL_GETLIST`` selects by ``MATNRSELECTION`` (SIGN, OPTION, MATNR_LOW, MATNR_HIGH)
 and answers ``MATNRLIST``. The field lists are those the SAP stand-in returns; a real system
-returns more, which pass through unchanged but are not described.
+returns more, which are not described and not passed on. Fields only a GETDETAIL BAPI
+returns (``BAPI_CUSTOMER_GETDETAIL2``: creation date and user, company code data;
+``BAPI_MATERIAL_GET_DETAIL``: weights) cost one call per record and are fetched only when a
+mapping asks for them.
 
 Neither BAPI returns a change stamp: the customer's general data carries only its creation
 date (``CREAT_DATE``, "Record Created On",
@@ -38,6 +41,21 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """A GETDETAIL BAPI for the fields no list BAPI returns: one call per record, so it is
+    called only when such a field is asked for. ``structures`` maps each export structure to
+    the fields taken from it."""
+
+    function: str
+    key_parameter: str
+    structures: Mapping[str, tuple[str, ...]]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for names in self.structures.values() for name in names)
+
+
+@dataclass(frozen=True)
 class RfcObject:
     """One object of the RFC transport."""
 
@@ -50,10 +68,15 @@ class RfcObject:
     extra_params: Mapping[str, Any] = field(default_factory=dict)
     deleted_field: str | None = None
     deleted_value: str = "X"
+    detail: Detail | None = None
     writable: bool = False
 
     def schema(self) -> ObjectSchema:
-        return ObjectSchema(self.name, {f.name: f for f in self.fields})
+        fields = {f.name: f for f in self.fields}
+        for name in self.detail.fields if self.detail else ():
+            fields[name] = FieldSchema(name=name, type="CHAR", createable=False,
+                                       updateable=False)
+        return ObjectSchema(self.name, fields)
 
 
 def _text(name: str, length: int, **kwargs: Any) -> FieldSchema:
@@ -76,6 +99,9 @@ CUSTOMER = RfcObject(
     selection=Selection("IDRANGE", "LOW"),
     result_table="ADDRESSDATA",
     extra_params={"MAXROWS": 0},
+    detail=Detail("BAPI_CUSTOMER_GETDETAIL2", "CUSTOMERNO", {
+        "CUSTOMERGENERALDETAIL": ("CREAT_DATE", "CREATED_BY"),
+        "CUSTOMERCOMPANYDETAIL": ("COMP_CODE", "REC_ACCOUNT")}),
 )
 
 MATERIAL = RfcObject(
@@ -87,6 +113,8 @@ MATERIAL = RfcObject(
     selection=Selection("MATNRSELECTION", "MATNR_LOW"),
     result_table="MATNRLIST",
     deleted_field="DEL_FLAG",
+    detail=Detail("BAPI_MATERIAL_GET_DETAIL", "MATERIAL", {
+        "MATERIAL_GENERAL_DATA": ("NET_WEIGHT", "GROSS_WT", "UNIT_OF_WT", "CREATED_ON")}),
 )
 
 ITEMS = "ITEMS"

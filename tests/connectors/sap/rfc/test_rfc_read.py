@@ -86,6 +86,19 @@ def test_read_by_looks_up_search_terms_and_both_key_spellings(rfc: SapRfcConnect
     assert rfc.counter.by_kind[LIST] == 2  # one GETLIST per chunk, not one per value
 
 
+def test_detail_fields_cost_one_detail_call_per_record_and_only_when_asked(
+        rfc: SapRfcConnector) -> None:
+    plain_read = list(rfc.read_by("Customer", "CUSTOMER", ["1000001", "1000002"], ["NAME"]))
+    assert "BAPI_CUSTOMER_GETDETAIL2" not in rfc.counter.by_kind and len(plain_read) == 2
+    detailed = {r.key: r.fields for r in rfc.read_by(
+        "Customer", "CUSTOMER", ["1000001", "1000002"], ["NAME", "CREAT_DATE", "REC_ACCOUNT"])}
+    assert rfc.counter.by_kind["BAPI_CUSTOMER_GETDETAIL2"] == 2
+    assert detailed["1000001"]["REC_ACCOUNT"] == "0021100000"
+    assert all(fields["CREAT_DATE"] for fields in detailed.values())
+    (material,) = rfc.read_by("Material", "MATERIAL", ["TG11"], ["MATL_DESC", "NET_WEIGHT"])
+    assert material.fields["NET_WEIGHT"] and rfc.counter.by_kind["BAPI_MATERIAL_GET_DETAIL"] == 1
+
+
 def test_materials_come_with_deletion_flags(rfc: SapRfcConnector, sap: ChildServer) -> None:
     service = "/sap/opu/odata/sap/API_PRODUCT_SRV"
     with requests.Session() as http:
