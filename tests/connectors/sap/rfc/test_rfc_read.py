@@ -121,6 +121,14 @@ def test_a_busy_system_is_retried_inside_the_connector(make_rfc: MakeRfc, sap: C
     assert rfc.counter.by_kind[LIST] == 3 and len(sleeps.waits) == 2
 
 
+def test_an_expired_csrf_token_is_fetched_again_without_a_retry(
+        make_rfc: MakeRfc, sap: ChildServer, sleeps: Sleeps) -> None:
+    add_fault(sap, match=f"/sap/bc/rfc/{LIST}$", scenario="csrf", count=1)
+    rfc = make_rfc()
+    assert [r.key for r in rfc.read_by("Customer", "CUSTOMER", ["1000001"], [])] == ["1000001"]
+    assert rfc.counter.by_kind[LIST] == 1 and sleeps.waits == []
+
+
 def test_retries_stop_after_max_retries(make_rfc: MakeRfc, sap: ChildServer) -> None:
     add_fault(sap, match=f"/sap/bc/rfc/{LIST}$", scenario="busy")
     rfc = make_rfc(max_retries=2)
