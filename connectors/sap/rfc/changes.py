@@ -102,12 +102,16 @@ class ChangeLog:
     def _count_days(self, base: Condition | None) -> Counter[str]:
         counts: Counter[str] = Counter()
         skip = 0
-        while True:
-            page = self._rows([self.spec.date], base, rowcount=COUNT_PAGE, rowskips=skip)
-            counts.update(row[self.spec.date] for row in page)
-            if len(page) < COUNT_PAGE:
-                return counts
+        while self._count_page(counts, base, skip) == COUNT_PAGE:
             skip += COUNT_PAGE
+        return counts
+
+    def _count_page(self, counts: Counter[str], base: Condition | None, skip: int) -> int:
+        """Count one page of dates into ``counts``; the page is gone when this returns, so
+        two pages are never held at once."""
+        page = self._rows([self.spec.date], base, rowcount=COUNT_PAGE, rowskips=skip)
+        counts.update(row[self.spec.date] for row in page)
+        return len(page)
 
     def _stamps(self, base: Condition | None, first: str, last: str | None) -> list[Stamp]:
         """Stamps of days ``first`` to ``last`` (open when ``None``), newest per key, sorted.
