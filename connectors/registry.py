@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from connectors.base import Connector
 from connectors.errors import ConfigError
-from connectors.settings import SecretResolver, load_settings
+from connectors.settings import SecretResolver, load_settings, setting_value
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,25 @@ class ConnectorFactory:
 
 
 def _sap_settings() -> type[BaseModel]:
+    """OData (default) or RFC, as ``transport`` in [sap] or ERPSYNC_SAP_TRANSPORT says."""
+    transport = str(setting_value("sap", "transport") or "odata").strip().lower()
+    if transport == "rfc":
+        from connectors.sap.rfc.settings import SapRfcSettings
+
+        return SapRfcSettings
+    if transport != "odata":
+        raise ConfigError(f"ERPSYNC_SAP_TRANSPORT is {transport!r}; use odata or rfc",
+                          code="UNKNOWN_TRANSPORT")
     from connectors.sap.settings import SapSettings
 
     return SapSettings
 
 
 def _sap(settings: Any) -> Connector:
+    if getattr(settings, "transport", "odata") == "rfc":
+        from connectors.sap.rfc.connector import SapRfcConnector
+
+        return SapRfcConnector(settings)
     from connectors.sap.connector import SapODataConnector
 
     return SapODataConnector(settings)

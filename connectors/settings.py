@@ -78,6 +78,16 @@ def load_settings(
 _SECRET_TYPES: tuple[Any, ...] = (SecretStr, SecretStr | None)
 
 
+def setting_value(system: str, setting: str, *, path: Path | None = None) -> Any:
+    """One setting as ``load_settings`` would see it (environment first, then the file),
+    before any model is chosen; ``None`` when unset. For settings that choose the model,
+    such as ``ERPSYNC_SAP_TRANSPORT``."""
+    env_value = os.environ.get(_env_name(system, setting))
+    if env_value is not None:
+        return env_value
+    return _file_section(path or config_path(), system).get(setting)
+
+
 def _env_name(system: str, setting: str) -> str:
     return f"ERPSYNC_{system.upper()}_{setting.upper()}"
 

@@ -10,7 +10,7 @@ accepted from the environment or a secret resolver. Mapping-valued fields (``ser
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -65,6 +65,8 @@ class SapSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    transport: Literal["odata"] = Field(
+        "odata", description="Which SAP transport; rfc selects connectors.sap.rfc instead")
     base_url: str = Field(description="Scheme, host and port of the Gateway, e.g. https://s4:443")
     client: str = Field("100", description="SAP client, sent as the sap-client parameter")
     service_root: str = Field("/sap/opu/odata/sap", description="Path under which services live")

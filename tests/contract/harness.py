@@ -25,6 +25,10 @@ class ContractHarness(Protocol):
     """A writable text field the suite edits and reads back."""
     lookup_field: str
     """A field ``read_by`` can look records up by, unique per seeded record."""
+    # Optional: ``writes = False`` when the connector cannot write ``obj`` at all (SAP over
+    # RFC has no customer write BAPI). The suite then skips its create/update tests, and the
+    # harness's module must check that ``write_batch`` refuses with ``ConfigError`` before
+    # any call. Harnesses without the attribute write.
 
     def connector(self) -> Connector:
         """A fresh connector with working settings; the suite closes it."""
