@@ -132,7 +132,10 @@ def _check(index: int, spec: DeploymentSpec, located: LocatedYaml,
     for number, schedule in enumerate(spec.schedules):
         try:
             schedules.append(build_schedule(schedule))
-        except (ValueError, ValidationError) as exc:
+        except ValidationError as exc:  # CronSchedule names the field: cron, timezone
+            for error in exc.errors():
+                report(str(error["msg"]), "schedules", number, *error["loc"][:1])
+        except ValueError as exc:
             report(_first_line(exc), "schedules", number)
     if flow is None:
         return None
@@ -176,18 +179,25 @@ def _import_flow(entrypoint: str) -> tuple[Any, str | None]:
 
 def _parameters_problem(flow: Any, parameters: dict[str, Any]) -> str | None:
     """Unknown names, missing required ones and wrong values (a ``mode`` outside its
-    choices), by the flow's own signature."""
+    choices), by the flow's own signature and type hints."""
     import inspect
+    import typing
+
+    from pydantic import TypeAdapter
 
     signature = inspect.signature(flow.fn)
     unknown = sorted(set(parameters) - set(signature.parameters))
-    if unknown:
-        return (f"unknown parameter(s) {unknown} for flow {flow.name!r}; it takes "
-                f"{sorted(signature.parameters)}")
-    try:
-        flow.validate_parameters(parameters)
-    except Exception as exc:  # Prefect raises ParameterTypeError / SignatureMismatchError
-        return f"parameters {parameters} do not fit flow {flow.name!r}: {_first_line(exc)}"
+    missing = sorted(name for name, p in signature.parameters.items()
+                     if p.default is inspect.Parameter.empty and name not in parameters)
+    if unknown or missing:
+        return (f"parameters do not fit flow {flow.name!r}: unknown {unknown}, missing "
+                f"{missing}; it takes {sorted(signature.parameters)}")
+    hints = typing.get_type_hints(flow.fn)
+    for name, value in parameters.items():
+        try:
+            TypeAdapter(hints.get(name, Any)).validate_python(value)
+        except ValidationError as exc:
+            return f"parameter {name}={value!r}: {exc.errors()[0]['msg']}"
     return None
 
 

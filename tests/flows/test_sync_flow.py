@@ -158,5 +158,6 @@ def test_an_unknown_mode_is_refused_before_anything_runs(erpsync_env: Sandboxes,
     state = run_flow(mode="sometimes")
     assert state.is_failed()
     assert "Input should be 'incremental', 'full' or 'reconcile'" in str(state.message)
-    assert erpsync_env.sap_requests()[-1]["path"].startswith("/_mock"), "SAP was not called"
-    assert [r for r in erpsync_env.sf_requests() if "/services/" in r["path"]] == []
+    assert erpsync_env.sap_writes() == []
+    assert [r for r in erpsync_env.sf_requests() if "/services/" in r["path"]] == [], \
+        "not even a login: the parameters are checked before the flow body runs"
