@@ -3,6 +3,7 @@ shipped sync, and `prefect deploy --all` accepting the file against a real Prefe
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,8 @@ import yaml
 
 from flows.deployments import (
     ConcurrencySpec,
-    DeploymentSpec,
     DeploymentsError,
+    DeploymentSpec,
     PrefectYaml,
     ScheduleSpec,
     WorkPoolSpec,
@@ -97,7 +98,7 @@ CASES: list[tuple[str, str, str, str]] = [
 
 @pytest.mark.parametrize(("what", "old", "new", "message"), CASES, ids=[c[0] for c in CASES])
 def test_a_broken_file_is_refused_at_the_line_with_the_mistake(
-        what: str, old: str, new: str, message: str, tmp_path: Path,
+        what: str, old: str, new: str, message: str, *, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)  # entrypoints are relative to the project directory
     text = _broken(SHIPPED.read_text(), old, new)
@@ -129,11 +130,8 @@ def test_prefect_deploy_all_registers_every_deployment_as_written(prefect_api: s
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists
 
-    with get_client(sync_client=True) as client:
-        try:
-            client.create_work_pool(WorkPoolCreate(name="erpsync", type="process"))
-        except ObjectAlreadyExists:
-            pass
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name="erpsync", type="process"))
     env = child_env(prefect_api, ERPSYNC_PROJECT_DIR=str(REPO))
     result = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=600, check=False)
