@@ -16,6 +16,9 @@ from typing import cast
 from connectors.settings import SANDBOX_PREFIX, config_path, sandbox_addresses_path
 
 SANDBOX_CREDENTIALS = {("salesforce", "password"): "sandbox"}
+PUBLISHED = frozenset(SANDBOX_CREDENTIALS.values())
+"""Credentials the sandbox documents: not secrets, and masking a word like "sandbox" in every
+log line and message would make them unreadable."""
 
 
 def resolve_secret(system: str, setting: str) -> str | None:

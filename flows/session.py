@@ -22,7 +22,7 @@ from engine.state.store import StateStore
 from flows.budgets import Budgets, find_budgets
 from flows.mappings_dir import mapping_path
 from flows.redaction import SECRETS, SecretRegistry
-from flows.secrets import resolve_secret
+from flows.secrets import PUBLISHED, resolve_secret
 
 SyncMode = Literal["incremental", "full", "reconcile"]
 
@@ -86,7 +86,7 @@ def _connect(system: str, registry: SecretRegistry) -> Connector:
     if factory is None:
         return build_connector(system)  # raises the ConfigError that names the known systems
     settings = load_settings(system, factory.settings_model(), secret_resolver=resolve_secret)
-    registry.register(*secret_values(settings))
+    registry.register(*(v for v in secret_values(settings) if v not in PUBLISHED))
     return factory.build(settings)
 
 
