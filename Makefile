@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean sandbox-down
+.PHONY: demo test lint install clean sandbox-down schemas
 
 demo: $(STAMP)
 	$(BIN)/erpsync demo
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+schemas: $(STAMP)  ## JSON Schemas of the canonical models, for documentation
+	$(BIN)/python -m canonical.export
 
 sandbox-down: $(STAMP)
 	$(BIN)/erpsync sandbox down

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -42,9 +42,25 @@ CountryCode = Annotated[
 
 
 class CanonicalModel(BaseModel):
-    """Base of every canonical model: immutable, unknown fields refused, whitespace trimmed."""
+    """Base of every canonical model: immutable, unknown fields refused, whitespace trimmed.
+
+    Two class attributes tell the mapping language about an entity:
+    ``name_fields`` are names people type (a match rule made only of these is refused: two
+    companies may share a name), ``deactivation`` the field and value that mean "inactive"
+    (what ``deletes: deactivate`` sets on the other side), or ``None`` when there is none.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name_fields: ClassVar[frozenset[str]] = frozenset()
+    deactivation: ClassVar[tuple[str, bool] | None] = None
+
+
+class Record(CanonicalModel):
+    """A top-level business record (an entity a sync carries), stamped with its last change."""
+
+    modified_at: AwareDatetime | None = Field(
+        default=None, description="When the source system last changed this record (UTC).")
 
 
 class Money(CanonicalModel):
@@ -62,3 +78,18 @@ class Address(CanonicalModel):
     postal_code: str | None = Field(default=None, description="Postal code (ZIP).")
     region: str | None = Field(default=None, description="State, province or region code.")
     country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2 country.")
+
+
+UnitCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z0-9]{1,3}$",
+          description="Unit of measure, ISO code as SAP's ISO unit fields use it (e.g. PCE, "
+          "KGM, EA) or the ERP's internal code (PC, KG), as the mapping's unit value map says"),
+]
+
+
+class Quantity(CanonicalModel):
+    """A quantity with its unit; exact, so that 2.5 cartons stay 2.5 on every side."""
+
+    value: ExactDecimal = Field(description="The quantity, exact decimal.")
+    unit: UnitCode = Field(description="Unit of measure of the quantity.")

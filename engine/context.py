@@ -9,6 +9,7 @@ from connectors.base import Connector, ObjectSchema
 from engine.mapping.convert import Converter
 from engine.mapping.loader import LoadedMapping
 from engine.mapping.model import SyncMapping
+from engine.policy import CollectionPolicy, FieldPolicy, collection_policies, field_policies
 from engine.state.store import StateStore
 
 
@@ -19,10 +20,25 @@ class RunContext:
     store: StateStore
     run_id: str
     schemas: dict[str, ObjectSchema] = field(default_factory=dict)
+    dry_run: bool = False
     converter: Converter = field(init=False)
+    policies: dict[str, FieldPolicy] = field(init=False)
+    collections: dict[str, CollectionPolicy] = field(init=False)
+    # In a dry run nothing is written, so the second direction would plan again what the
+    # first one planned: the records already planned, by (system, key), are skipped.
+    _planned: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.converter = Converter(self.loaded.mapping)
+        self.policies = field_policies(self.loaded.mapping)
+        self.collections = collection_policies(self.loaded.mapping)
+
+    def dry_run_seen(self, system: str, key: str) -> bool:
+        return self.dry_run and (system, key) in self._planned
+
+    def mark_planned(self, system: str, key: str | None) -> None:
+        if self.dry_run and key is not None:
+            self._planned.add((system, key))
 
     @property
     def mapping(self) -> SyncMapping:

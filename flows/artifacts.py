@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from engine.report import OUTCOMES, RunReport
+from engine.report import COUNTED, RunReport
 from flows.redaction import SECRETS
 from flows.summary import RunFacts, summary_markdown
 
@@ -32,15 +32,17 @@ def failed_by_system(dead_letters: Sequence[Mapping[str, Any]]) -> dict[str, int
 
 
 def counts_rows(report: RunReport, failed: Mapping[str, int]) -> list[dict[str, Any]]:
-    """One row per system (outcomes, dead letters, API calls), then the run's totals with its
-    conflicts — which belong to a pair of records, not to one system."""
+    """One row per system (records read from it and echoes dropped, then what was written to
+    it by outcome, dead letters, API calls), then the run's totals with its conflicts — which
+    belong to a pair of records, not to one system."""
     rows: list[dict[str, Any]] = []
     for system, counts in report.systems.items():
-        rows.append({"system": system, **{o: getattr(counts, o) for o in OUTCOMES},
-                     "dead letters": failed.get(system, 0), "conflicts": "",
+        rows.append({"system": system, **{c: getattr(counts, c) for c in COUNTED},
+                     "dead letters": failed.get(system, 0), "conflicts": "", "held": "",
                      "API calls": counts.api_calls})
-    rows.append({"system": "all", **{o: sum(r[o] for r in rows) for o in OUTCOMES},
+    rows.append({"system": "all", **{c: sum(r[c] for r in rows) for c in COUNTED},
                  "dead letters": report.dead_letters, "conflicts": report.conflicts,
+                 "held": report.held,
                  "API calls": sum(c.api_calls for c in report.systems.values())})
     return rows
 
@@ -62,7 +64,17 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
 
 
-def publish_run(facts: RunFacts, dead_letters: Sequence[Mapping[str, Any]]) -> None:
+def conflict_rows(conflicts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open conflicts: which record, which fields, why. Values stay out of the UI (they may
+    be personal data); `erpsync conflicts list` shows them to whoever decides."""
+    return [{"id": c["id"], "keys": ", ".join(f"{s}: {k}" for s, k in c["keys"].items()),
+             "fields": ", ".join(str(f["field"]) for f in c["fields"]),
+             "reason": _clip(SECRETS.redact(str(c["reason"]))),
+             "waiting since": str(c["opened_at"])[:19]} for c in conflicts[:MAX_ROWS]]
+
+
+def publish_run(facts: RunFacts, dead_letters: Sequence[Mapping[str, Any]],
+                conflicts: Sequence[Mapping[str, Any]]) -> None:
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     report = facts.report
@@ -77,23 +89,27 @@ def publish_run(facts: RunFacts, dead_letters: Sequence[Mapping[str, Any]]) -> N
                           table=failed_rows(dead_letters),
                           description=f"Records run `{report.run_id}` could not sync "
                                       f"({len(dead_letters)})")
+    create_table_artifact(key=artifact_key(sync, "open-conflicts"),
+                          table=conflict_rows(conflicts),
+                          description=f"Conflicts waiting for a person ({len(conflicts)}); "
+                                      "their records are held until decided")
 
 
 class RunProgress:
     """A progress artifact that moves as pages finish.
 
-    Pages are streamed, so how many a direction has is not known until it ends: preflight is
-    the first 5 %, each direction an equal share of the rest, and within a direction page
-    ``n`` moves to ``n / (n + 1)`` of its share — an estimate, said so in the description,
-    which also tells exactly what is done."""
+    Pages are streamed, so how many a phase (a direction, or a reconcile of one system) has
+    is not known until it ends: preflight is the first 5 %, each phase an equal share of the
+    rest, and within a phase page ``n`` moves to ``n / (n + 1)`` of its share — an estimate,
+    said so in the description, which also tells exactly what is done."""
 
     PREFLIGHT = 5.0
 
-    def __init__(self, sync: str, directions: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, sync: str, phases: Sequence[str]) -> None:
         from prefect.artifacts import create_progress_artifact
 
-        self.directions = list(directions)
-        self.share = (100.0 - self.PREFLIGHT) / max(len(self.directions), 1)
+        self.phases = list(phases)
+        self.share = (100.0 - self.PREFLIGHT) / max(len(self.phases), 1)
         self.progress = 0.0
         self.artifact_id = cast("UUID", create_progress_artifact(
             0.0, key=artifact_key(sync, "progress"), description="Checking systems and mapping"))
@@ -101,16 +117,14 @@ class RunProgress:
     def checked(self) -> None:
         self._update(self.PREFLIGHT, "Systems and mapping checked; reading changes")
 
-    def page_done(self, direction: int, pages: int, records: int) -> None:
-        source, target = self.directions[direction]
-        start = self.PREFLIGHT + self.share * direction
+    def page_done(self, phase: int, pages: int, records: int) -> None:
+        start = self.PREFLIGHT + self.share * phase
         self._update(start + self.share * pages / (pages + 1),
-                     f"{source} → {target}: {pages} page(s), {records} record(s) done")
+                     f"{self.phases[phase]}: {pages} page(s), {records} record(s) done")
 
-    def direction_done(self, direction: int, pages: int, records: int) -> None:
-        source, target = self.directions[direction]
-        self._update(self.PREFLIGHT + self.share * (direction + 1),
-                     f"{source} → {target} finished: {pages} page(s), {records} record(s)")
+    def phase_done(self, phase: int, pages: int, records: int) -> None:
+        self._update(self.PREFLIGHT + self.share * (phase + 1),
+                     f"{self.phases[phase]} finished: {pages} page(s), {records} record(s)")
 
     def finished(self) -> None:
         self._update(100.0, "Run completed")

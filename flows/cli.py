@@ -16,7 +16,7 @@ from rich.table import Table
 from connectors.errors import ConfigError, SyncError
 from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
-from flows.commands import operations
+from flows.commands import operations, review
 from flows.mappings_dir import mapping_path, mappings_dir
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
-operations.register(app)
+review.register(app)  # plan, reconcile, status, conflicts, dead-letters
+operations.register(app)  # serve, ui, deployments check
 
 out = Console()
 err = Console(stderr=True)
@@ -95,6 +96,21 @@ def mappings_validate(paths: Annotated[list[Path] | None, typer.Argument(
         raise typer.Exit(1)
 
 
+@mappings_app.command("schema")
+def mappings_schema(output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: standard output).")] = None,
+) -> None:
+    """Write the JSON Schema of the mapping format, for editors to validate and complete."""
+    from engine.mapping.json_schema import mapping_json_schema
+
+    text = json.dumps(mapping_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
 @sandbox_app.command("up")
 def sandbox_up(fresh: Annotated[bool, typer.Option(help="Reset to seed data.")] = False) -> None:
     """Start (or reuse) the local sandbox; its addresses go to .erpsync/sandbox.json."""
@@ -139,17 +155,19 @@ def audit_verify() -> None:
 
 def counts_table(report: dict[str, Any]) -> Table:
     table = Table(title=f"sync {report['sync']}: {report['status']}")
-    for column in ("system", "created", "updated", "deleted", "unchanged", "failed",
-                   "api_calls"):
+    for column in ("system", "read", "echoes", "created", "updated", "deleted", "unchanged",
+                   "failed", "api_calls"):
         table.add_column(column, justify="left" if column == "system" else "right")
     for system in ("sap", "salesforce", "oracle"):
         if system in report:
             counts = report[system]
-            table.add_row(system, *(str(counts[c]) for c in ("created", "updated", "deleted",
-                                                              "unchanged", "failed",
-                                                              "api_calls")))
-    table.caption = (f"conflicts: {report['conflicts']}   dead letters: "
-                     f"{report['dead_letters']}   pages: {report['pages']}")
+            table.add_row(system, *(str(counts.get(c, 0)) for c in (
+                "read", "echoes", "created", "updated", "deleted", "unchanged", "failed",
+                "api_calls")))
+    table.caption = (f"conflicts: {report['conflicts']}   held: {report.get('held', 0)}   "
+                     f"dead letters: {report['dead_letters']}   pages: {report['pages']}")
+    for message in report.get("messages", []):
+        table.caption += f"\n{message}"
     return table
 
 
@@ -164,7 +182,7 @@ def _run_flow(sync: str, mode: str = "incremental") -> dict[str, Any]:
         load_mapping(mapping_path(sync))  # a bad mapping stops here, before Prefect starts
         from flows.sync_flow import sync as sync_flow
 
-        result: dict[str, Any] = sync_flow(sync, cast("SyncMode", mode))
+        result = cast("dict[str, Any]", sync_flow(sync, cast("SyncMode", mode)))
     except MappingError as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False)
@@ -172,6 +190,8 @@ def _run_flow(sync: str, mode: str = "incremental") -> dict[str, Any]:
     except (ConfigError, SyncError) as exc:
         err.print(f"erpsync: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    for message in result.get("messages", []):
+        err.print(f"erpsync: {message}", markup=False, highlight=False)
     return result
 
 

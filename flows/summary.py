@@ -20,6 +20,7 @@ class RunFacts:
     mode: str
     failed_by_system: dict[str, int] = field(default_factory=dict)
     open_conflicts: int = 0
+    open_letters: int = 0
     error: str | None = None
 
 
@@ -60,6 +61,7 @@ def _attention(facts: RunFacts) -> list[str]:
         lines += [f"- **The run stopped**: {facts.error}",
                   "  Pages committed before that are kept; the next run resumes after them."
                   + _try(" Run it again with", command("run", args=sync))]
+    lines += [f"- **{message}**." for message in report.messages]
     if report.dead_letters:
         lines += [f"- **{report.dead_letters} {records(facts.entity, report.dead_letters)} "
                   "could not be synced** and wait in dead letters ("
@@ -68,9 +70,13 @@ def _attention(facts: RunFacts) -> list[str]:
                   + _try(" List them with", command("dead-letters", "list", args=sync))
                   + _try(" After fixing the data or the mapping, replay them with",
                          command("dead-letters", "replay", args=sync))]
+    if facts.open_letters > report.dead_letters:
+        lines.append(f"- {facts.open_letters} dead letter(s) of this sync are open in all, "
+                     "from this and earlier runs."
+                     + _try(" See them with", command("dead-letters", "list", args=sync)))
     if facts.open_conflicts:
         lines += [f"- **{facts.open_conflicts} conflict(s) wait for a person** (the *open "
-                  "conflicts* table); those records are held until decided."
+                  f"conflicts* table); {report.held} record(s) were held back this run."
                   + _try(" See them with", command("conflicts", "list", args=sync))
                   + _try(" Decide with", command("conflicts", "resolve"))]
     if report.conflicts:

@@ -20,6 +20,7 @@ from prefect.client.schemas.objects import State, TaskRun
 
 from connectors.base import SourceRecord
 from connectors.errors import SyncError
+from engine.item import Mode
 from engine.run import SyncRun
 from flows.budgets import Budgets
 from flows.redaction import errors_redacted
@@ -47,13 +48,14 @@ def check_systems(run: SyncRun) -> None:
 @task(name="sync page", cache_policy=NO_CACHE, persist_result=False,
       retries=CRASH_RETRIES, retry_delay_seconds=CRASH_RETRY_DELAYS,
       retry_condition_fn=retry_only_crashes)
-def sync_page(run: SyncRun, source: str, page: list[SourceRecord],
-              budgets: Budgets) -> dict[str, Any]:
-    """Carry one page of ``source``'s changes to the other system and checkpoint it.
-    Returns only counts: task results stay small."""
+def sync_page(run: SyncRun, source: str, page: list[SourceRecord], budgets: Budgets,
+              mode: Mode | None = None) -> dict[str, Any]:
+    """Carry one page of ``source``'s changes to the other system and checkpoint it (a
+    reconcile's repair pages pass the engine's repair ``mode``). Returns only counts: task
+    results stay small."""
     logger = get_run_logger()
     with errors_redacted(), budgets.page_slots():
-        result = run.process_page(source, page)
+        result = run.process_page(source, page, mode)
     target = run.ctx.mapping.other(source)
     written = result.systems[target]
     logger.info("%s records from %s: %s created, %s updated, %s deleted, %s unchanged, "

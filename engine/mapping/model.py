@@ -1,180 +1,110 @@
 """The mapping format as frozen pydantic models (``extra="forbid"``: unknown keys are errors).
 
 One file describes one sync: which canonical entity, which object in each of two systems, how
-each canonical field maps to each side, who owns it, and how conflicts and deletes resolve.
-``erpsync mappings schema`` (later) exports these models as JSON Schema for editors.
+each canonical field (and each line of a document) maps to each side, who owns it, which way
+it flows, and how conflicts, deletes and first matches resolve. ``erpsync mappings schema``
+exports these models as JSON Schema for editors. The parts live in small modules
+(``systems``, ``fields``, ``policies``, ``children``); this module assembles the whole file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from engine.mapping import transforms
+from canonical import ENTITIES
+from engine.mapping.children import ChildCollection, ChildSide
+from engine.mapping.fields import FieldRule, FieldSide, Lookup, ValueMap, read_path
+from engine.mapping.policies import (
+    ConflictPolicy,
+    Deactivation,
+    DeletePolicy,
+    Direction,
+    MatchRule,
+)
+from engine.mapping.systems import (
+    SYSTEM_NAMES,
+    SYSTEM_ROLES,
+    Condition,
+    FixedLookup,
+    Scalar,
+    Strict,
+    SystemName,
+    SystemObject,
+)
 
-SystemName = Literal["sap", "salesforce", "oracle"]
-SYSTEM_NAMES: tuple[str, ...] = ("sap", "salesforce", "oracle")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-Scalar = str | int | float | bool
-
-
-class Condition(Strict):
-    """One test a record must pass to take part in the sync (all conditions must hold)."""
-
-    field: str = Field(description="The system's field name.")
-    op: Literal["eq", "ne", "in", "empty", "not_empty"]
-    value: Scalar | tuple[Scalar, ...] | None = Field(
-        default=None, description="Literal to compare with (a list for `in`)."
-    )
-
-    @model_validator(mode="after")
-    def _value_fits_op(self) -> Condition:
-        needs_value = self.op in ("eq", "ne", "in")
-        if needs_value and self.value is None:
-            raise ValueError(f"op {self.op!r} needs a value")
-        if not needs_value and self.value is not None:
-            raise ValueError(f"op {self.op!r} takes no value")
-        if self.op == "in" and not isinstance(self.value, tuple):
-            raise ValueError("op 'in' needs a list of values")
-        return self
-
-    def holds(self, value: object) -> bool:
-        if self.op == "empty":
-            return value in (None, "")
-        if self.op == "not_empty":
-            return value not in (None, "")
-        if self.op == "in":
-            return isinstance(self.value, tuple) and value in self.value
-        return (value == self.value) == (self.op == "eq")
-
-
-class SystemObject(Strict):
-    """Which object of a system holds the entity, and how its records are identified."""
-
-    object: str = Field(description="Object name in that system, e.g. Account.")
-    key: str = Field(description="The system's own record id field, e.g. Id.")
-    upsert_field: str | None = Field(
-        default=None,
-        description="An External ID field to upsert on (Salesforce); it must be mapped to a "
-        "canonical field listed in `match`.",
-    )
-    filter: tuple[Condition, ...] = Field(
-        default=(), description="Only records passing every condition take part."
-    )
-    create_defaults: dict[str, Scalar] = Field(
-        default_factory=dict,
-        description="Constant field values sent when a record is created in this system "
-        "(a category or grouping the system requires).",
-    )
-
-    def includes(self, fields: Mapping[str, Any]) -> bool:
-        return all(condition.holds(fields.get(condition.field)) for condition in self.filter)
-
-
-class FieldSide(Strict):
-    """One system's side of a field: its name there, a value map and transforms."""
-
-    field: str = Field(description="The system's field name; nested as nav/Field.")
-    value_map: str | None = Field(default=None, description="Name of an entry in value_maps.")
-    transform: tuple[str | dict[str, Any], ...] = Field(
-        default=(), description=f"Applied in order. Allowed: {', '.join(transforms.ALLOWED)}."
-    )
-
-    @field_validator("transform")
-    @classmethod
-    def _known_transforms(cls, value: tuple[str | dict[str, Any], ...]) -> Any:
-        for spec in value:
-            transforms.build(spec)
-        return value
-
-
-class FieldRule(Strict):
-    """How one canonical field maps to each system, and which system owns it."""
-
-    sap: FieldSide | None = None
-    salesforce: FieldSide | None = None
-    oracle: FieldSide | None = None
-    owner: SystemName | None = Field(
-        default=None,
-        description="The system whose value always wins; edits on the other side are restored.",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _short_form(cls, data: Any) -> Any:
-        """``sap: Name1`` is short for ``sap: {field: Name1}``."""
-        if isinstance(data, dict):
-            return {k: ({"field": v} if k in SYSTEM_NAMES and isinstance(v, str) else v)
-                    for k, v in data.items()}
-        return data
-
-    def side(self, system: str) -> FieldSide | None:
-        value: FieldSide | None = getattr(self, system, None)
-        return value
-
-
-class ValueMap(Strict):
-    """Canonical value → system value. Read back through the inverse, so it must be 1:1."""
-
-    values: dict[str, str] = Field(min_length=1)
-    unknown: Literal["reject", "pass"] = Field(
-        default="reject",
-        description="A value missing from the map: reject the record to dead letters, or pass "
-        "it through unchanged.",
-    )
-
-    @model_validator(mode="after")
-    def _one_to_one(self) -> ValueMap:
-        seen: dict[str, str] = {}
-        for canonical, system in self.values.items():
-            if system in seen:
-                raise ValueError(
-                    f"values {seen[system]!r} and {canonical!r} both map to {system!r}; "
-                    "a value map must be one-to-one so it can be read back"
-                )
-            seen[system] = canonical
-        return self
-
-
-class ConflictPolicy(Strict):
-    """How a field changed differently on both sides is decided when no system owns it."""
-
-    policy: Literal["newest_wins", "prefer"] = "newest_wins"
-    clock_skew_seconds: int = Field(
-        default=120, ge=0, description="Changes closer in time than this are a tie."
-    )
-    tie_breaker: SystemName | None = Field(
-        default=None, description="Who wins a tie (and always, with policy: prefer)."
-    )
+__all__ = [
+    "SYSTEM_NAMES", "SYSTEM_ROLES", "ChildCollection", "ChildSide", "Condition",
+    "ConflictPolicy", "Deactivation", "DeletePolicy", "Direction", "FieldRule", "FieldSide",
+    "FixedLookup", "Lookup", "MatchRule", "Scalar", "Strict", "SyncMapping", "SystemName",
+    "SystemObject", "ValueMap", "read_path",
+]
 
 
 class SyncMapping(Strict):
-    """A whole mapping file."""
+    """A whole mapping file: one canonical entity between two systems, both ways.
 
-    version: Literal[1]
+    Engine: ``fields`` (and the lines of ``children``) are what is compared and written;
+    ``match`` identifies records seen for the first time; ``conflicts`` decides fields changed
+    on both sides unless a field says otherwise; ``deletes`` says what a delete on one side
+    does on the other (``deactivate`` sets ``deactivate_with`` — by default the entity's own
+    deactivation field — ``propagate`` deletes the counterpart, ``ignore`` does nothing).
+    """
+
+    version: int = Field(description="Format version; only 1 exists.")
     sync: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Name used by `erpsync run`.")
+    description: str | None = Field(default=None, description="What this sync is for.")
     entity: str = Field(description="Canonical entity, e.g. customer.")
-    systems: dict[str, SystemObject] = Field(min_length=2, max_length=2)
-    match: tuple[str, ...] = Field(
+    systems: dict[str, SystemObject] = Field(
+        min_length=2, max_length=2, description="The two systems and their objects.")
+    match_rules: tuple[MatchRule, ...] = Field(
         default=(),
-        description="Canonical fields that identify a record seen for the first time on the "
-        "other side (an external ID, a tax number); never a name alone.",
+        alias="match",
+        description="Rules tried in order to identify a record seen for the first time on "
+        "the other side: a canonical field, or a list of fields that must all be equal "
+        "(an external ID first, then e.g. [tax_number, billing_address.country]); never a "
+        "name alone.",
     )
-    fields: dict[str, FieldRule] = Field(min_length=1)
-    value_maps: dict[str, ValueMap] = Field(default_factory=dict)
-    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
-    deletes: Literal["deactivate", "ignore"] = Field(
+    fields: dict[str, FieldRule] = Field(min_length=1, description="Canonical field → sides.")
+    children: dict[str, ChildCollection] = Field(
+        default_factory=dict,
+        description="Canonical collection (e.g. lines) → how its lines map.")
+    value_maps: dict[str, ValueMap] = Field(
+        default_factory=dict, description="Named value maps fields refer to.")
+    conflicts: ConflictPolicy = Field(
+        default_factory=ConflictPolicy, description="The sync's conflict policy.")
+    deletes: DeletePolicy = Field(
         default="deactivate",
-        description="A record deleted on one side: block it on the other, or do nothing.",
+        description="A record deleted on one side: deactivate it on the other, delete it "
+        "there too (propagate), or do nothing (ignore). Default: deactivate when the "
+        "entity's deactivation field is mapped, else ignore.",
     )
+    deactivate_with: Deactivation | None = Field(
+        default=None, description="Canonical field and value that mean inactive; default: "
+        "the entity's own (blocked: true for a customer).")
     page_size: int = Field(default=500, ge=1, le=10000, description="Records per page.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_deletes(cls, data: Any) -> Any:
+        """Without ``deletes``, deactivate where the entity can be deactivated (its
+        deactivation field is mapped), and otherwise leave deletes alone."""
+        if not isinstance(data, dict) or "deletes" in data:
+            return data
+        entity = ENTITIES.get(str(data.get("entity")))
+        deactivation = entity.deactivation if entity else None
+        fields = data.get("fields")
+        can = deactivation is not None and isinstance(fields, dict) and deactivation[0] in fields
+        return {**data, "deletes": "deactivate" if can or "deactivate_with" in data
+                else "ignore"}
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError(f"unknown format version {value}; allowed: 1")
+        return value
 
     @field_validator("systems")
     @classmethod
@@ -192,6 +122,33 @@ class SyncMapping(Strict):
     def other(self, system: str) -> str:
         first, second = self.system_names
         return second if system == first else first
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        """The fields of the one-field match rules, in order. Kept for code written before
+        rules could combine fields; new code reads ``match_rules``."""
+        return tuple(rule.fields[0] for rule in self.match_rules if len(rule.fields) == 1)
+
+    def policy_for(self, name: str) -> ConflictPolicy:
+        """The conflict policy of canonical field ``name``: its own, else the sync's."""
+        rule = self.fields.get(name)
+        return rule.conflicts if rule is not None and rule.conflicts else self.conflicts
+
+    def flows(self, rule: FieldRule, source: str, target: str) -> bool:
+        """Whether ``rule``'s values may be written from ``source`` into ``target``."""
+        if rule.direction == "both":
+            return True
+        wanted = ("erp", "crm") if rule.direction == "to_crm" else ("crm", "erp")
+        return (SYSTEM_ROLES.get(source), SYSTEM_ROLES.get(target)) == wanted
+
+    def writes_into(self, rule: FieldRule, system: str) -> bool:
+        """Whether ``rule``'s values are ever written into ``system`` (direction allows it
+        and the side is neither a constant nor read only)."""
+        side = rule.side(system)
+        if side is None or side.constant is not None or side.read_only or (
+                system not in self.systems):
+            return False
+        return self.flows(rule, self.other(system), system)
 
     def mapped_fields(self, system: str) -> dict[str, FieldSide]:
         """Canonical field → this system's side, for the fields mapped on it."""

@@ -64,7 +64,8 @@ def _build(node: yaml.Node, path: Path_, out: LocatedYaml, issues: list[MappingI
     if node.tag not in SAFE_TAGS:
         issues.append(MappingIssue(out.file, node.start_mark.line + 1,
                                    node.start_mark.column + 1,
-                                   f"YAML tag {node.tag!r} is not allowed in a mapping"))
+                                   f"YAML tag {node.tag!r} is not allowed in a mapping; "
+                                   "only plain values, lists and mappings are"))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
@@ -74,8 +75,10 @@ def _build(node: yaml.Node, path: Path_, out: LocatedYaml, issues: list[MappingI
                 key = str(key)
             if key in result:
                 line = key_node.start_mark.line + 1
+                first, _ = out.positions[(*path, key)]
                 issues.append(MappingIssue(out.file, line, key_node.start_mark.column + 1,
-                                           f"duplicate key {key!r}"))
+                                           f"duplicate key {key!r} (first at line {first}); "
+                                           "a key may appear only once"))
                 continue
             out.positions[(*path, key)] = (key_node.start_mark.line + 1,
                                            key_node.start_mark.column + 1)

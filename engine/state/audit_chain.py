@@ -12,10 +12,15 @@ from typing import Any
 GENESIS = "0" * 64
 CHAINED_COLUMNS = ("at", "run_id", "sync", "canonical_id", "system", "key", "operation",
                    "fields", "reason", "code")
+# Columns added later: chained when set, left out of the hash when empty, so rows written
+# before they existed keep verifying.
+OPTIONAL_CHAINED_COLUMNS = ("keys",)
 
 
 def row_hash(row: Mapping[str, Any], prev_hash: str) -> str:
     content = {name: _plain(row.get(name)) for name in CHAINED_COLUMNS}
+    content.update({name: _plain(row[name]) for name in OPTIONAL_CHAINED_COLUMNS
+                    if row.get(name) is not None})
     content["prev_hash"] = prev_hash
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ class AuditEntry:
     reason: str
     fields: tuple[FieldChange, ...] = ()
     code: str | None = None
+    keys: Mapping[str, str] | None = None  # the record's key in each system, when known
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,27 @@ class DeadLetter:
     message: str
     payload: dict[str, Any]
     attempts: int = 1
+    source_system: str | None = None  # where a replay re-reads the record from
+    source_key: str | None = None
+
+
+@dataclass(frozen=True)
+class HeldField:
+    """One field a person must decide: each system's value and the last agreed one."""
+
+    field: str
+    values: dict[str, Any]
+    base: Any
+
+
+@dataclass(frozen=True)
+class ConflictHold:
+    """A record held for manual review: nothing is written to it until it is resolved."""
+
+    canonical_id: str
+    keys: dict[str, str]
+    fields: tuple[HeldField, ...]
+    reason: str
 
 
 @dataclass
@@ -63,3 +86,6 @@ class PageCommit:
     audit: list[AuditEntry] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     cursor: tuple[str, Cursor] | None = None
+    holds: list[ConflictHold] = field(default_factory=list)
+    applied_conflicts: list[int] = field(default_factory=list)
+    replayed_letters: list[int] = field(default_factory=list)

@@ -53,6 +53,9 @@ runs = Table(
     Column("finished_at", UtcDateTime()),
     Column("status", String(16), nullable=False),
     Column("counts", JSON, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="run"),
+    Column("resume_at", UtcDateTime()),
+    Column("message", Text),
 )
 
 cursors = Table(
@@ -72,6 +75,7 @@ xrefs = Table(
     Column("content_hash", String(64), nullable=False),
     Column("deleted", Integer, nullable=False, default=0),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("seen_run", String(36)),  # the last reconcile run that saw this key in its system
     UniqueConstraint("sync", "system", "key", name="uq_xrefs_system_key"),
 )
 
@@ -98,6 +102,7 @@ audit = Table(
     Column("code", String(64)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("keys", JSON),  # the record's key in each system, when known
     Index("ix_audit_sync_canonical", "sync", "canonical_id"),
 )
 
@@ -122,7 +127,33 @@ dead_letters = Table(
     Column("message", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("payload", JSON, nullable=False),
+    Column("source_system", String(32)),  # where a replay re-reads the record from
+    Column("source_key", String(64)),
+    Column("status", String(16), nullable=False, server_default="open"),  # open | replayed
+    Column("resolved_at", UtcDateTime()),
     Index("ix_dead_letters_sync", "sync"),
+)
+
+# A record held for a person: both sides changed a field whose policy is manual review.
+# ``fields`` holds, per field, each system's value and the last agreed one, so the reviewer
+# sees what they choose between; ``resolution`` is the reviewer's pick per field.
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sync", String(64), nullable=False),
+    Column("canonical_id", String(36), nullable=False),
+    Column("keys", JSON, nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved | applied
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("opened_run_id", String(36), nullable=False),
+    Column("resolution", JSON),
+    Column("resolved_at", UtcDateTime()),
+    Column("resolved_by", String(64)),
+    Column("applied_at", UtcDateTime()),
+    Index("ix_conflicts_sync_status", "sync", "status"),
+    Index("ix_conflicts_sync_canonical", "sync", "canonical_id"),
 )
 
 locks = Table(

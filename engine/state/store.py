@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Cursor
 from connectors.settings import work_dir
+from engine.state import queue
 from engine.state import schema as t
 from engine.state.audit_chain import GENESIS, row_hash
 from engine.state.records import AuditEntry, PageCommit, XrefRow
@@ -52,6 +53,7 @@ class StateStore:
         self.engine: Engine = create_engine(self.url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.review = queue.ReviewQueue(self.engine)
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""
@@ -66,17 +68,38 @@ class StateStore:
 
     # runs and locks -------------------------------------------------------------------------
 
-    def begin_run(self, sync: str) -> str:
+    def begin_run(self, sync: str, kind: str = "run") -> str:
+        """Record a run starting; ``kind`` is run, reconcile, replay or review."""
         run_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
             conn.execute(insert(t.runs).values(id=run_id, sync=sync, started_at=utcnow(),
-                                               status="running", counts={}))
+                                               status="running", counts={}, kind=kind))
         return run_id
 
-    def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+    def finish_run(self, run_id: str, status: str, counts: dict[str, Any], *,
+                   resume_at: datetime | None = None, message: str | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id)
-                         .values(status=status, counts=counts, finished_at=utcnow()))
+                         .values(status=status, counts=counts, finished_at=utcnow(),
+                                 resume_at=resume_at, message=message))
+
+    def last_run(self, sync: str) -> dict[str, Any] | None:
+        """The newest run of ``sync`` of any kind but review."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.sync == sync,
+                                                    t.runs.c.kind != "review")
+                               .order_by(t.runs.c.started_at.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def lock_holder(self, sync: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.locks).where(t.locks.c.sync == sync)).first()
+        return dict(row._mapping) if row else None
+
+    def syncs(self) -> list[str]:
+        """Every sync this state has run at least once."""
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(t.runs.c.sync).distinct()).scalars())
 
     def acquire_lock(self, sync: str, holder: str) -> bool:
         """Take the sync's write lock; a lock older than ``LOCK_TTL`` is from a dead worker."""
@@ -103,6 +126,11 @@ class StateStore:
             row = conn.execute(select(t.cursors.c.modified_at, t.cursors.c.key).where(
                 t.cursors.c.sync == sync, t.cursors.c.system == system)).first()
         return Cursor(row.modified_at, row.key) if row else None
+
+    def cursors(self, sync: str) -> dict[str, Cursor]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.cursors).where(t.cursors.c.sync == sync))
+            return {row.system: Cursor(row.modified_at, row.key) for row in rows}
 
     def ids_for_keys(self, sync: str, system: str, keys: Sequence[str]) -> dict[str, str]:
         """System key → canonical id, for the keys that have one. One query per 500 keys."""
@@ -146,10 +174,13 @@ class StateStore:
                 query = query.where(t.audit.c.canonical_id.in_(ids) | (t.audit.c.key == key))
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def dead_letters(self, sync: str) -> list[dict[str, Any]]:
+    def dead_letters(self, sync: str, status: str | None = None) -> list[dict[str, Any]]:
+        """Dead letters of ``sync`` (``status``: open or replayed; all when ``None``)."""
+        query = select(t.dead_letters).where(t.dead_letters.c.sync == sync)
+        if status is not None:
+            query = query.where(t.dead_letters.c.status == status)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.dead_letters).where(t.dead_letters.c.sync == sync)
-                                .order_by(t.dead_letters.c.id))
+            rows = conn.execute(query.order_by(t.dead_letters.c.id))
             return [dict(row._mapping) for row in rows]
 
     def verify_audit(self) -> list[int]:
@@ -168,10 +199,54 @@ class StateStore:
             broken.append(-1)  # rows removed from the end: the head no longer matches
         return broken
 
+    # a reviewer's decision and reconcile marks -------------------------------------------------
+
+    def resolve_conflict(self, conflict_id: int, resolution: dict[str, str], by: str,
+                         entry: AuditEntry, run_id: str) -> bool:
+        """Record a reviewer's pick per field and audit it, in one transaction. False when
+        the conflict is not open (already decided, or unknown)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(t.conflicts.c.sync).where(
+                t.conflicts.c.id == conflict_id, t.conflicts.c.status == "open")).first()
+            if row is None:
+                return False
+            conn.execute(update(t.conflicts).where(t.conflicts.c.id == conflict_id).values(
+                status="resolved", resolution=resolution, resolved_at=utcnow(),
+                resolved_by=by[:64]))
+            _append_audit(conn, PageCommit(sync=row.sync, run_id=run_id, audit=[entry]),
+                          utcnow())
+        return True
+
+    def mark_seen(self, sync: str, system: str, keys: Sequence[str], run_id: str) -> None:
+        """A reconcile run saw these keys in ``system``: they are not deleted there."""
+        with self.engine.begin() as conn:
+            for chunk in _chunks(keys, 500):
+                conn.execute(update(t.xrefs).where(
+                    t.xrefs.c.sync == sync, t.xrefs.c.system == system,
+                    t.xrefs.c.key.in_(chunk)).values(seen_run=run_id))
+
+    def unseen_pages(self, sync: str, system: str, run_id: str,
+                     size: int) -> Iterator[list[XrefRow]]:
+        """Live cross-references of ``system`` that reconcile run ``run_id`` did not see:
+        records deleted there without the deletion reaching us. Paged by key."""
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(select(t.xrefs).where(
+                    t.xrefs.c.sync == sync, t.xrefs.c.system == system,
+                    t.xrefs.c.deleted == 0, t.xrefs.c.key > after,
+                    (t.xrefs.c.seen_run != run_id) | t.xrefs.c.seen_run.is_(None))
+                    .order_by(t.xrefs.c.key).limit(size)))
+            if not rows:
+                return
+            yield [XrefRow(r.canonical_id, r.system, r.key, r.content_hash, False) for r in rows]
+            after = rows[-1].key
+
     # the page checkpoint ----------------------------------------------------------------------
 
     def checkpoint(self, commit: PageCommit) -> None:
-        """Write one page's xrefs, snapshots, audit rows, dead letters and cursor atomically."""
+        """Write one page's xrefs, snapshots, audit rows, dead letters, held conflicts and
+        cursor atomically."""
         with self.engine.begin() as conn:
             now = utcnow()
             for xref in commit.xrefs:
@@ -180,8 +255,11 @@ class StateStore:
                 _upsert_snapshot(conn, commit.sync, canonical_id, snapshot, now)
             _append_audit(conn, commit, now)
             for letter in commit.dead_letters:
-                conn.execute(insert(t.dead_letters).values(
-                    at=now, run_id=commit.run_id, sync=commit.sync, **asdict(letter)))
+                queue.add_dead_letter(conn, commit, letter, now)
+            for hold in commit.holds:
+                queue.hold(conn, commit, hold, now)
+            queue.mark_applied(conn, commit.applied_conflicts, now)
+            queue.mark_replayed(conn, commit.replayed_letters, now)
             if commit.cursor is not None:
                 _upsert_cursor(conn, commit.sync, *commit.cursor)
 
@@ -222,12 +300,17 @@ def _upsert_snapshot(conn: Connection, sync: str, canonical_id: str,
 
 
 def _upsert_cursor(conn: Connection, sync: str, system: str, cursor: Cursor) -> None:
-    result = conn.execute(update(t.cursors).where(
-        t.cursors.c.sync == sync, t.cursors.c.system == system)
-        .values(modified_at=cursor.modified_at, key=cursor.key))
-    if result.rowcount == 0:
+    """Move the cursor forward only: a page of records read by key (a decided conflict) may
+    end on an older stamp than the change feed already reached."""
+    where = (t.cursors.c.sync == sync, t.cursors.c.system == system)
+    current = conn.execute(select(t.cursors.c.modified_at, t.cursors.c.key).where(*where)
+                           ).first()
+    if current is None:
         conn.execute(insert(t.cursors).values(sync=sync, system=system,
                                               modified_at=cursor.modified_at, key=cursor.key))
+    elif (current.modified_at, current.key) < (cursor.modified_at, cursor.key):
+        conn.execute(update(t.cursors).where(*where)
+                     .values(modified_at=cursor.modified_at, key=cursor.key))
 
 
 def _append_audit(conn: Connection, commit: PageCommit, now: datetime) -> None:
@@ -256,6 +339,7 @@ def _audit_row(commit: PageCommit, entry: AuditEntry, now: datetime) -> dict[str
         "canonical_id": entry.canonical_id, "system": entry.system, "key": entry.key,
         "operation": entry.operation, "reason": entry.reason, "code": entry.code,
         "fields": [asdict(change) for change in entry.fields],
+        "keys": dict(entry.keys) if entry.keys else None,
     }
 
 

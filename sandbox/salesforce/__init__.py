@@ -36,6 +36,7 @@ def start(
     demo_data: bool = False,
     detach: bool = False,
     token_ttl: int = 7200,
+    api_limit: int | None = None,
 ) -> ChildServer:
     """Run the sandbox as a child process and wait until it answers; ``.stop()`` ends it.
 
@@ -54,6 +55,8 @@ def start(
             "--token-ttl", str(token_ttl)]
     if clock_arg:
         args += ["--clock", clock_arg]
+    if api_limit is not None:
+        args += ["--api-limit", str(api_limit)]
     if demo_data:
         args.append("--demo-data")
     return start_child("salesforce", args, f"https://127.0.0.1:{port}", HEALTH_PATH,

@@ -6,7 +6,6 @@ Single-record resources report record-level failures as HTTP 400 with
 and a deleted one 404 ``ENTITY_IS_DELETED``.
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_retrieve.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_upsert_patch.htm
-https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm
 """
 
 from __future__ import annotations
@@ -14,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sandbox.salesforce import composite, query, records
-from sandbox.salesforce.clock import format_datetime, parse_datetime
+from sandbox.salesforce import composite, query, records, replication
+from sandbox.salesforce.bulk import routes as bulk_routes
+from sandbox.salesforce.catalog import find_object
 from sandbox.salesforce.describe import describe_global, describe_object, object_summary
 from sandbox.salesforce.errors import ApiError, RecordError, message
-from sandbox.salesforce.paging import LOCATOR, Cursor, batch_size, page, record_json
+from sandbox.salesforce.execute import matching_ids
+from sandbox.salesforce.paging import LOCATOR, Cursor, batch_size, page
+from sandbox.salesforce.paths import FieldPath, attach_parents, plain, record_json, tree_of
 from sandbox.salesforce.routing import Reply, Request, Route, dispatch, route
-from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec, find_object
+from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 from sandbox.salesforce.state import Sandbox
 from sandbox.salesforce.validation import parse_fields
 
@@ -57,7 +59,7 @@ def _user(req: Request) -> str:
 
 def resources(app: Sandbox, req: Request) -> Reply:
     base = f"/services/data/v{_version(req)}"
-    names = ("sobjects", "query", "queryAll", "composite", "limits")
+    names = ("sobjects", "query", "queryAll", "composite", "limits", "jobs")
     return Reply(200, {name: f"{base}/{name}" for name in names})
 
 
@@ -100,16 +102,16 @@ def get_record(app: Sandbox, req: Request) -> Reply:
     return Reply(200, record_json(obj, _selected_fields(obj, req), data, _version(req)))
 
 
-def _selected_fields(obj: ObjectSpec, req: Request) -> tuple[FieldSpec, ...]:
+def _selected_fields(obj: ObjectSpec, req: Request) -> list[FieldPath]:
     names = [n.strip() for n in req.params.get("fields", "").split(",") if n.strip()]
     if not names:
-        return obj.fields
+        return [plain(spec) for spec in obj.fields]
     specs = [obj.field(name) for name in names]
     unknown = [n for n, s in zip(names, specs, strict=True) if s is None]
     if unknown:
         raise ApiError(400, "INVALID_FIELD",
                        message("INVALID_FIELD", field=unknown[0], object=obj.name))
-    return tuple(s for s in specs if s is not None)
+    return [plain(s) for s in specs if s is not None]
 
 
 def update_record(app: Sandbox, req: Request) -> Reply:
@@ -148,7 +150,7 @@ def get_by_external_id(app: Sandbox, req: Request) -> Reply:
     matches = app.store.find(obj.name, key.name, req.args["value"])
     if len(matches) > 1:
         return _several(obj, matches, _version(req))
-    stored = app.store.get(matches[0]) if matches else None
+    stored = app.store.get(obj.name, matches[0]) if matches else None
     if stored is None:
         raise ApiError(404, "NOT_FOUND")
     return Reply(200, record_json(obj, _selected_fields(obj, req), stored.data, _version(req)))
@@ -174,13 +176,13 @@ def run_query(app: Sandbox, req: Request) -> Reply:
         raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
     bound = query.compile_query(text)
     include_deleted = req.args["endpoint"] == "queryAll"
-    rows = query.run(bound, app.store.rows(bound.obj.name, include_deleted))
+    found = matching_ids(app.store, bound, include_deleted=include_deleted)
     if bound.count_only:
-        return Reply(200, {"totalSize": len(rows), "done": True, "records": []})
-    cursor = Cursor(bound.obj, bound.fields, [str(r["Id"]) for r in rows],
-                    req.args["endpoint"], batch_size(req.header("Sforce-Query-Options")))
+        return Reply(200, {"totalSize": len(found), "done": True, "records": []})
+    cursor = Cursor(bound.obj, bound.fields, found, req.args["endpoint"],
+                    batch_size(req.header("Sforce-Query-Options")))
     return Reply(200, page(app.cursors, cursor, cursor_id=None, start=0, version=_version(req),
-                            fetch=app.store.rows_by_id))
+                           render=_renderer(app, _version(req))))
 
 
 def query_more(app: Sandbox, req: Request) -> Reply:
@@ -190,36 +192,33 @@ def query_more(app: Sandbox, req: Request) -> Reply:
         raise ApiError(400, "INVALID_QUERY_LOCATOR")
     start = int(match.group("position"))
     return Reply(200, page(app.cursors, cursor, cursor_id=match.group("cursor"), start=start,
-                           version=_version(req), fetch=app.store.rows_by_id))
+                           version=_version(req), render=_renderer(app, _version(req))))
 
 
-def _window(req: Request) -> tuple[str, str]:
-    """``start``/``end`` of getUpdated/getDeleted; a '+' in the offset may arrive as a space."""
-    bounds = []
-    for name in ("start", "end"):
-        moment = parse_datetime(req.params.get(name, "").replace(" ", "+"))
-        if moment is None:
-            raise ApiError(400, "INVALID_REPLICATION_DATE", f"{name} is not a valid dateTime")
-        bounds.append(format_datetime(moment))
-    return bounds[0], bounds[1]
+def _renderer(app: Sandbox, version: str) -> Callable[[Cursor, list[str]], list[Json]]:
+    """Turns a page of IDs into JSON records, parents fetched once per relationship."""
+    def render(cursor: Cursor, chunk: list[str]) -> list[Json]:
+        found = app.store.rows_by_id(cursor.obj.name, chunk)
+        rows = [found[i] for i in chunk if i in found]
+        tree = tree_of(list(cursor.fields))
+        if tree:
+            attach_parents(app.store, rows, tree)
+        return [record_json(cursor.obj, list(cursor.fields), row, version) for row in rows]
+
+    return render
 
 
 def get_deleted(app: Sandbox, req: Request) -> Reply:
-    obj = _object(req)
-    start, end = _window(req)
-    rows = app.store.changed_between(obj.name, start, end, deleted=True)
-    body: dict[str, Json] = {
-        "deletedRecords": [{"id": i, "deletedDate": stamp} for i, stamp in rows],
-        "earliestDateAvailable": start, "latestDateCovered": end,
-    }
-    return Reply(200, body)
+    return Reply(200, replication.deleted(app.store, _object(req), req.params, app.clock.now()))
 
 
 def get_updated(app: Sandbox, req: Request) -> Reply:
-    obj = _object(req)
-    start, end = _window(req)
-    rows = app.store.changed_between(obj.name, start, end, deleted=False)
-    return Reply(200, {"ids": [i for i, _ in rows], "latestDateCovered": end})
+    return Reply(200, replication.updated(app.store, _object(req), req.params, app.clock.now()))
+
+
+def limits(app: Sandbox, req: Request) -> Reply:
+    query_jobs = len(app.jobs.listing("query"))
+    return Reply(200, app.usage.limits_body(query_jobs))
 
 
 def record_count(app: Sandbox, req: Request) -> Reply:
@@ -250,5 +249,7 @@ ROUTES: list[Route] = [
     route("DELETE", r"/composite/sobjects", composite.delete_records),
     route("PATCH", r"/composite/sobjects/(?P<sobject>\w+)/(?P<field>\w+)",
           composite.upsert_records),
+    route("GET", r"/limits", limits),
     route("GET", r"/limits/recordCount", record_count),
+    *bulk_routes.ROUTES,
 ]

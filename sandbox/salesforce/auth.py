@@ -75,6 +75,10 @@ class Sessions:
         self._lock = threading.Lock()
         self._tokens: dict[str, Session] = {}
 
+    def set_ttl(self, seconds: int) -> None:
+        """Tokens issued from now on live ``seconds`` (issued ones keep their expiry)."""
+        self._ttl = timedelta(seconds=seconds)
+
     def issue(self, user: User) -> str:
         token = f"{ORG_ID[:15]}!{secrets.token_urlsafe(48)}"
         with self._lock:

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.salesforce import records
+from sandbox.salesforce.catalog import find_object, object_by_prefix
 from sandbox.salesforce.errors import ApiError, RecordError, message
 from sandbox.salesforce.records import WriteContext
 from sandbox.salesforce.routing import Reply, Request
-from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec, find_object, object_by_prefix
+from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 from sandbox.salesforce.state import Sandbox
 from sandbox.salesforce.validation import parse_fields
 

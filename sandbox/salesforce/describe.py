@@ -7,7 +7,8 @@ https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resourc
 
 from __future__ import annotations
 
-from sandbox.salesforce.schema import OBJECTS, FieldSpec, Json, ObjectSpec
+from sandbox.salesforce.catalog import OBJECTS, children_of
+from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 
 NOT_GROUPABLE = frozenset({"datetime", "double", "currency", "percent"})
 SOAP_TYPES = {
@@ -37,8 +38,9 @@ def field_entry(spec: FieldSpec) -> dict[str, Json]:
     byte_length = spec.length * 3 if spec.is_text else (18 if spec.is_id else 0)
     entry: dict[str, Json] = {
         "aggregatable": spec.sortable and spec.type != "boolean",
-        "aiPredictionField": False, "autoNumber": False, "byteLength": byte_length,
-        "calculated": False, "calculatedFormula": None, "cascadeDelete": False,
+        "aiPredictionField": False, "autoNumber": spec.auto_number, "byteLength": byte_length,
+        "calculated": spec.calculated, "calculatedFormula": None,
+        "cascadeDelete": spec.cascades and spec.custom,
         "caseSensitive": False, "compoundFieldName": spec.compound, "controllerName": None,
         "createable": spec.createable, "custom": spec.custom, "defaultValue": spec.default,
         "defaultValueFormula": None, "defaultedOnCreate": spec.defaulted,
@@ -51,7 +53,7 @@ def field_entry(spec: FieldSpec) -> dict[str, Json]:
         "inlineHelpText": None, "label": spec.label, "length": spec.length, "mask": None,
         "maskType": None, "name": spec.name, "nameField": spec.name_field,
         "namePointing": False, "nillable": spec.nillable,
-        "permissionable": spec.nillable or spec.custom,
+        "permissionable": _permissionable(spec),
         "picklistValues": [_picklist_entry(value, label) for value, label in spec.picklist],
         "polymorphicForeignKey": False, "precision": spec.precision, "queryByDistance": False,
         "referenceTargetField": None, "referenceTo": list(spec.reference_to),
@@ -62,6 +64,13 @@ def field_entry(spec: FieldSpec) -> dict[str, Json]:
         "updateable": spec.updateable, "writeRequiresMasterRead": False,
     }
     return dict(sorted(entry.items()))
+
+
+def _permissionable(spec: FieldSpec) -> bool:
+    """Field-level security applies to optional and custom fields (and a few the spec says)."""
+    if spec.permissionable is not None:
+        return spec.permissionable
+    return spec.nillable or spec.custom
 
 
 def _picklist_entry(value: str, label: str) -> dict[str, Json]:
@@ -83,8 +92,10 @@ def _urls(obj: ObjectSpec, version: str) -> dict[str, str]:
 def describe_object(obj: ObjectSpec, version: str) -> dict[str, Json]:
     """The sObject Describe document (``GET /sobjects/{name}/describe``)."""
     doc: dict[str, Json] = {
-        "actionOverrides": [], "activateable": False, "childRelationships": [],
-        "compactLayoutable": True, "createable": True, "custom": False, "customSetting": False,
+        "actionOverrides": [], "activateable": False,
+        "childRelationships": child_relationships(obj),
+        "compactLayoutable": True, "createable": True, "custom": obj.custom,
+        "customSetting": False,
         "deepCloneable": False, "defaultImplementation": None, "deletable": True,
         "deprecatedAndHidden": False, "extendedBy": None, "extendsInterfaces": None,
         "feedEnabled": False, "fields": [field_entry(spec) for spec in obj.fields],
@@ -100,6 +111,23 @@ def describe_object(obj: ObjectSpec, version: str) -> dict[str, Json]:
         "urls": _urls(obj, version),
     }
     return doc
+
+
+def child_relationships(obj: ObjectSpec) -> list[dict[str, Json]]:
+    """The describe's ``childRelationships``: every reference to ``obj`` in the org."""
+    return [{
+        "cascadeDelete": spec.cascades, "childSObject": child.name,
+        "deprecatedAndHidden": False, "field": spec.name, "junctionIdListNames": [],
+        "junctionReferenceTo": [], "relationshipName": _plural_relationship(child, spec),
+        "restrictedDelete": spec.on_parent_delete == "restrict",
+    } for child, spec in children_of(obj)]
+
+
+def _plural_relationship(child: ObjectSpec, spec: FieldSpec) -> str:
+    """Contacts, Orders, Invoice_Lines__r: the name a parent-to-child subquery would use."""
+    if child.custom or spec.custom:
+        return child.label_plural.replace(" ", "_") + "__r"
+    return child.label_plural.replace(" ", "")
 
 
 def _master_record_type(obj: ObjectSpec, version: str) -> dict[str, Json]:

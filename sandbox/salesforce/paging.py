@@ -16,20 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.salesforce import ids
-from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
+from sandbox.salesforce.paths import FieldPath
+from sandbox.salesforce.schema import Json, ObjectSpec
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 IDLE_SECONDS = 15 * 60
 MAX_OPEN = 50
 LOCATOR = re.compile(r"(?P<cursor>[0-9A-Za-z]{18})-(?P<position>\d+)")
-Fetch = Callable[[list[str]], dict[str, dict[str, Json]]]
+Render = Callable[["Cursor", list[str]], list[Json]]  # the JSON records for some IDs
 
 
 @dataclass
 class Cursor:
     obj: ObjectSpec
-    fields: tuple[FieldSpec, ...]
+    fields: tuple[FieldPath, ...]
     ids: list[str]
     endpoint: str  # "query" or "queryAll", echoed in nextRecordsUrl
     batch: int
@@ -74,19 +75,10 @@ def batch_size(header: str | None) -> int:
     return max(MIN_BATCH, min(DEFAULT_BATCH, int(match.group(1))))
 
 
-def record_json(obj: ObjectSpec, fields: tuple[FieldSpec, ...], data: dict[str, Json],
-                version: str) -> dict[str, Json]:
-    """A record as query and retrieve return it: ``attributes`` first, then fields in order."""
-    attributes = {"type": obj.name, "url": f"/services/data/v{version}/sobjects/{obj.name}/"
-                  f"{data['Id']}"}
-    return {"attributes": attributes, **{spec.name: data.get(spec.name) for spec in fields}}
-
-
 def page(cursors: Cursors, cursor: Cursor, *, cursor_id: str | None, start: int,
-         version: str, fetch: Fetch) -> dict[str, Json]:
+         version: str, render: Render) -> dict[str, Json]:
     """The page of ``cursor`` starting at ``start``; opens the cursor if more pages follow."""
     chunk = cursor.ids[start : start + cursor.batch]
-    rows = fetch(chunk)
     body: dict[str, Json] = {"totalSize": len(cursor.ids), "done": True}
     following = start + len(chunk)
     if following < len(cursor.ids):
@@ -94,6 +86,5 @@ def page(cursors: Cursors, cursor: Cursor, *, cursor_id: str | None, start: int,
         body["done"] = False
         body["nextRecordsUrl"] = (f"/services/data/v{version}/{cursor.endpoint}/"
                                   f"{cursor_id}-{following}")
-    body["records"] = [record_json(cursor.obj, cursor.fields, rows[i], version)
-                       for i in chunk if i in rows]
+    body["records"] = render(cursor, chunk)
     return body

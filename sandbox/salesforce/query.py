@@ -5,7 +5,8 @@ and case-sensitive); ``!=`` and ``NOT IN`` are true for nulls; ``<``/``>`` are f
 ascending sorts put nulls first and descending ones last unless ``NULLS FIRST|LAST`` says
 otherwise; OFFSET is capped at 2000. Results come in pages of 2000 (or the
 ``Sforce-Query-Options: batchSize`` between 200 and 2000); the matching IDs are snapshotted in
-a server-side cursor so later pages are stable while records change.
+a server-side cursor so later pages are stable while records change. Field names may go
+through parent relationships (``Account.Name``); ``execute.py`` runs a bound query.
 https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_comparisonoperators.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
@@ -20,9 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.salesforce import ids
+from sandbox.salesforce.catalog import find_object, target_of
 from sandbox.salesforce.clock import format_datetime, parse_date, parse_datetime
 from sandbox.salesforce.errors import ApiError
-from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec, find_object
+from sandbox.salesforce.narrowing import narrowing_for
+from sandbox.salesforce.paths import FieldPath, Tree, tree_of
+from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 from sandbox.salesforce.soql import (
     BoolOp,
     Comparison,
@@ -38,6 +42,7 @@ from sandbox.salesforce.soql import (
     like_regex,
     parse,
 )
+from sandbox.salesforce.store import Narrowing
 
 MAX_OFFSET = 2000
 Row = dict[str, Json]
@@ -56,12 +61,23 @@ class BoundQuery:
     """A query whose names and literals were checked; ready to run against rows."""
 
     obj: ObjectSpec
-    fields: tuple[FieldSpec, ...]
+    fields: tuple[FieldPath, ...]
     count_only: bool
     predicate: Predicate
-    order: tuple[tuple[FieldSpec, bool, bool], ...]  # field, descending, nulls_first
+    order: tuple[tuple[FieldPath, bool, bool], ...]  # path, descending, nulls_first
     limit: int | None
     offset: int
+    filter_paths: tuple[FieldPath, ...]
+    narrowing: Narrowing
+
+    @property
+    def row_tree(self) -> Tree:
+        """The parents a row needs before WHERE and ORDER BY can be evaluated."""
+        return tree_of([*self.filter_paths, *(path for path, _, _ in self.order)])
+
+    @property
+    def select_tree(self) -> Tree:
+        return tree_of(list(self.fields))
 
 
 def compile_query(text: str) -> BoundQuery:
@@ -92,15 +108,16 @@ class _Binder:
             raise _query_error(text, query.sobject.pos, "INVALID_TYPE",
                                f"sObject type '{query.sobject.text}' is not supported.")
         self._obj = obj
+        self._filter_paths: list[FieldPath] = []
 
     def bind(self) -> BoundQuery:
         query = self._query
         fields = tuple(self._field(name) for name in query.fields)
         seen: set[str] = set()
-        for name, spec in zip(query.fields, fields, strict=True):
-            if spec.name in seen:
-                raise self._error(name, "MALFORMED_QUERY", f"duplicate field selected: {spec.name}")
-            seen.add(spec.name)
+        for name, path in zip(query.fields, fields, strict=True):
+            if path.name.casefold() in seen:
+                raise self._error(name, "MALFORMED_QUERY", f"duplicate field selected: {path.name}")
+            seen.add(path.name.casefold())
         predicate = self._condition(query.where) if query.where else _always
         order = tuple((self._field(i.field, sort=True), i.descending, i.nulls_first)
                       for i in query.order_by)
@@ -108,24 +125,49 @@ class _Binder:
         if offset > MAX_OFFSET:
             raise ApiError(400, "NUMBER_OUTSIDE_VALID_RANGE",
                            f"Maximum SOQL offset allowed is {MAX_OFFSET}")
+        narrowing = narrowing_for(query.where, self._plain_field) if query.where else Narrowing()
         return BoundQuery(self._obj, fields, query.count_only, predicate, order, query.limit,
-                          offset)
+                          offset, tuple(self._filter_paths), narrowing)
 
     def _error(self, name: Name | Literal, code: str, detail: str) -> ApiError:
         return _query_error(self._text, name.pos, code, detail)
 
-    def _field(self, name: Name, *, sort: bool = False, filter_: bool = False) -> FieldSpec:
-        spec = self._obj.field(name.text)
-        if spec is None:
-            detail = (f"No such column '{name.text}' on entity '{self._obj.name}'. Custom field "
-                      "names end in '__c'; the sandbox does not follow relationships. Check "
-                      "the describe call for valid names.")
-            raise self._error(name, "INVALID_FIELD", detail)
+    def _plain_field(self, name: Name) -> FieldSpec | None:
+        """The field a name denotes when it is a field of the queried object itself."""
+        return None if "." in name.text else self._obj.field(name.text)
+
+    def _field(self, name: Name, *, sort: bool = False, filter_: bool = False) -> FieldPath:
+        path = self._path(name)
+        spec = path.spec
         if (sort and not spec.sortable) or (filter_ and not spec.filterable):
             verb = "sorted" if sort else "filtered"
             raise self._error(name, "INVALID_FIELD",
                               f"field '{spec.name}' can not be {verb} in a query call")
-        return spec
+        if filter_:
+            self._filter_paths.append(path)
+        return path
+
+    def _path(self, name: Name) -> FieldPath:
+        """Follow ``Rel.Rel.Field`` from the queried object through served parents."""
+        *relationships, last = name.text.split(".")
+        obj, hops, objects = self._obj, [], []
+        for relationship in relationships:
+            hop = obj.relationship(relationship)
+            target = target_of(hop) if hop is not None else None
+            if hop is None or target is None:
+                raise self._error(name, "INVALID_FIELD", (
+                    f"Didn't understand relationship '{relationship}' in field path. If you "
+                    "are attempting to use a custom relationship, be sure to append the '__r' "
+                    "after the custom relationship name."))
+            hops.append(hop)
+            objects.append(target)
+            obj = target
+        spec = obj.field(last)
+        if spec is None:
+            raise self._error(name, "INVALID_FIELD", (
+                f"No such column '{last}' on entity '{obj.name}'. If you are attempting to use "
+                "a custom field, be sure to append the '__c' after the custom field name."))
+        return FieldPath(tuple(hops), tuple(objects), spec)
 
     def _condition(self, cond: Condition) -> Predicate:
         if isinstance(cond, BoolOp):
@@ -143,41 +185,38 @@ class _Binder:
         return self._comparison(cond)
 
     def _comparison(self, cond: Comparison) -> Predicate:
-        spec = self._field(cond.field, filter_=True)
-        value = self._literal(spec, cond.value)
-        key = _comparable(spec)
-        name = spec.name
+        path = self._field(cond.field, filter_=True)
+        value = self._literal(path.spec, cond.value)
+        key = comparable(path.spec)
         if cond.op in ("=", "!=", "<>"):
             wanted = cond.op == "="
-            return lambda row: (key(row.get(name)) == value) is wanted
+            return lambda row: (key(path.value(row)) == value) is wanted
         if value is None:
             raise self._error(cond.value, "INVALID_QUERY_FILTER_OPERATOR",
                               f"invalid operator {cond.op} for a null value")
         compare = _ORDERING[cond.op]
 
         def ordered(row: Row) -> bool:
-            current = key(row.get(name))
+            current = key(path.value(row))
             return current is not None and bool(compare(current, value))
 
         return ordered
 
     def _in_list(self, cond: InList) -> Predicate:
-        spec = self._field(cond.field, filter_=True)
-        values = {self._literal(spec, lit) for lit in cond.values}
-        key = _comparable(spec)
-        name = spec.name
-        return lambda row: (key(row.get(name)) in values) is not cond.negated
+        path = self._field(cond.field, filter_=True)
+        values = {self._literal(path.spec, lit) for lit in cond.values}
+        key = comparable(path.spec)
+        return lambda row: (key(path.value(row)) in values) is not cond.negated
 
     def _like(self, cond: Like) -> Predicate:
-        spec = self._field(cond.field, filter_=True)
-        if not spec.is_text:
+        path = self._field(cond.field, filter_=True)
+        if not path.spec.is_text:
             raise self._error(cond.pattern, "INVALID_QUERY_FILTER_OPERATOR",
-                              f"invalid operator on {spec.type} field: LIKE")
+                              f"invalid operator on {path.spec.type} field: LIKE")
         pattern = like_regex(str(cond.pattern.value))
-        name = spec.name
 
         def matches(row: Row) -> bool:
-            current = row.get(name)
+            current = path.value(row)
             return current is not None and pattern.fullmatch(str(current)) is not None
 
         return matches
@@ -220,28 +259,10 @@ def _always(row: Row) -> bool:
     return True
 
 
-def _comparable(spec: FieldSpec) -> Callable[[Json], Any]:
+def comparable(spec: FieldSpec) -> Callable[[Json], Any]:
     """How a stored value compares: text case-folded, numbers as Decimal, the rest as is."""
     if spec.is_text:
         return lambda v: None if v is None else str(v).casefold()
     if spec.is_number:
         return lambda v: None if v is None else Decimal(str(v))
     return lambda v: v
-
-
-def run(bound: BoundQuery, rows: list[Row]) -> list[Row]:
-    """Filter, sort, then apply OFFSET and LIMIT. ``rows`` arrive in creation order."""
-    matched = [row for row in rows if bound.predicate(row)]
-    for spec, descending, nulls_first in reversed(bound.order):  # stable sorts, last key first
-        key = _comparable(spec)
-        null_rank = (0,) if nulls_first != descending else (2,)
-        name = spec.name
-
-        def sort_key(row: Row, key: Callable[[Json], Any] = key, name: str = name,
-                     null_rank: tuple[int] = null_rank) -> tuple[Any, ...]:
-            value = key(row.get(name))
-            return null_rank if value is None else (1, value)
-
-        matched.sort(key=sort_key, reverse=descending)
-    end = None if bound.limit is None else bound.offset + bound.limit
-    return matched[bound.offset : end]

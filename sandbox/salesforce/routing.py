@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote
 
 from sandbox.salesforce.errors import ApiError
@@ -26,6 +26,7 @@ class Request:
     body: bytes
     args: dict[str, str] = field(default_factory=dict)  # named groups of the matched route
     session: Session | None = None
+    body_file: IO[bytes] | None = None  # a CSV upload, spooled instead of read into ``body``
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -45,6 +46,8 @@ class Reply:
     body: Json = None
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False  # 204-style: no body at all
+    file: IO[bytes] | None = None  # a CSV body, sent from this file instead of ``body``
+    file_size: int = 0
 
 
 Handler = Callable[["Sandbox", Request], Reply]

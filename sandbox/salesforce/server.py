@@ -2,27 +2,37 @@
 
 One process, ``ThreadingHTTPServer`` over TLS on 127.0.0.1; requests are served one at a
 time under the sandbox lock, which keeps every call transactional without further care.
-Every response carries ``Sforce-Limit-Info: api-usage=n/15000``.
+Every response carries ``Sforce-Limit-Info: api-usage=n/m``; data calls past the daily
+limit answer 403 ``REQUEST_LIMIT_EXCEEDED``. Injected bursts (``faults.py``) answer 503,
+wait, or close the socket without a response before or after processing the request.
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import signal
+import socket
 import ssl
 import sys
+import tempfile
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.salesforce import api, control
 from sandbox.salesforce.auth import AuthFailure, token_response
+from sandbox.salesforce.bulk.csvio import SPOOL_BYTES
+from sandbox.salesforce.bulk.worker import start_worker
 from sandbox.salesforce.certs import ensure_certs
 from sandbox.salesforce.demo import load_demo_data
 from sandbox.salesforce.errors import ApiError
+from sandbox.salesforce.replication import purge_recycle_bin
 from sandbox.salesforce.routing import Reply, Request
 from sandbox.salesforce.state import Config, Sandbox
 
@@ -56,13 +66,20 @@ def _token(app: Sandbox, req: Request) -> Reply:
 
 
 def _data_call(app: Sandbox, req: Request, version: str, rest: str) -> Reply:
-    if app.faults.take_503():
-        raise ApiError(503, "SERVER_UNAVAILABLE")
     req.session = app.sessions.check(req.header("Authorization"))
     if req.session is None:
         raise ApiError(401, "INVALID_SESSION_ID")
-    app.count_api_call()
+    if not app.usage.try_call():
+        raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    _purge_once_a_minute(app)
     return api.handle(app, req, version, rest)
+
+
+def _purge_once_a_minute(app: Sandbox) -> None:
+    minute = app.clock.now().replace(second=0, microsecond=0)
+    if app.last_purge != minute:
+        purge_recycle_bin(app.store, minute)
+        app.last_purge = minute
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,30 +95,79 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         app = self.server.app
         parsed = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parsed.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, parsed.path, query, headers, body)
+        is_control = parsed.path.startswith(CONTROL_PREFIX + "/")
+        burst = None if is_control else app.faults.take_burst(self.command, parsed.path)
+        req = self._request(parsed.path, parsed.query)
+        if burst is not None and burst.kind == "latency":
+            time.sleep(burst.latency_ms / 1000)
+        if burst is not None and burst.kind == "drop" and burst.phase == "before":
+            self._drop(app, req, 0)
+            return
         with app.lock:
-            reply = _safely(app, req)
+            if burst is not None and burst.kind == "503":
+                reply = Reply(503, ApiError(503, "SERVER_UNAVAILABLE").body())
+            else:
+                reply = _safely(app, req)
             # Logged before the reply leaves: a client that reads the log right after its
             # call returns must find that call there.
-            if not parsed.path.startswith(CONTROL_PREFIX + "/"):
-                app.log_request(self.command, parsed.path, query, reply.status)
+            if not is_control and (burst is None or burst.kind != "drop"):
+                app.log_request(self.command, parsed.path, req.params, reply.status)
+        if burst is not None and burst.kind == "drop":
+            self._drop(app, req, reply.status)
+            return
         self._send(reply, app.limit_info())
 
+    def _request(self, path: str, query_string: str) -> Request:
+        query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        if "csv" in headers.get("content-type", ""):
+            return Request(self.command, path, query, headers, b"",
+                           body_file=self._spool_body(length))
+        body = self.rfile.read(length) if length else b""
+        return Request(self.command, path, query, headers, body)
+
+    def _spool_body(self, length: int) -> IO[bytes]:
+        """A CSV upload copied to a spooled file in 64 KiB pieces, never whole in memory."""
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        remaining = length
+        while remaining > 0:
+            piece = self.rfile.read(min(remaining, 1 << 16))
+            if not piece:
+                break
+            spool.write(piece)
+            remaining -= len(piece)
+        spool.seek(0)
+        return spool
+
+    def _drop(self, app: Sandbox, req: Request, status: int) -> None:
+        """Close the connection without a response, as a network failure would."""
+        with app.lock:
+            app.log_request(self.command, req.path, req.params, status, dropped=True)
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
     def _send(self, reply: Reply, limit_info: str) -> None:
-        payload = b"" if reply.empty else json.dumps(reply.body).encode("utf-8")
+        payload = b"" if reply.empty or reply.file else json.dumps(reply.body).encode("utf-8")
         self.send_response(reply.status)
         self.send_header("Sforce-Limit-Info", limit_info)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if not reply.empty:
+        if reply.file is not None:
+            self.send_header("Content-Length", str(reply.file_size))
+        elif not reply.empty:
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Content-Length", str(len(payload)))
+        elif reply.status != 204:  # e.g. 201 after a CSV upload: say there is no body
+            self.send_header("Content-Length", "0")
         self.end_headers()
-        if payload and self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if reply.file is not None:
+            with reply.file:
+                shutil.copyfileobj(reply.file, self.wfile, 1 << 16)
+        elif payload:
             self.wfile.write(payload)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -144,6 +210,7 @@ def serve(config: Config) -> None:
     if config.demo_data and app.store.count("Account") == 0:
         load_demo_data(app)
     server = SandboxServer(app, context)
+    start_worker(app)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Salesforce sandbox on {app.instance_url} (CA bundle {paths.ca})", flush=True)
     try:

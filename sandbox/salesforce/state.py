@@ -1,5 +1,5 @@
 """Everything one running sandbox holds: config, clock, records, sessions, faults, cursors,
-request log and API usage. Handlers receive it; nothing is global."""
+request log, API usage and Bulk jobs. Handlers receive it; nothing is global."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox.salesforce import records
 from sandbox.salesforce.auth import Sessions
-from sandbox.salesforce.clock import Clock, format_iso_z
+from sandbox.salesforce.bulk.jobs import JobStore
+from sandbox.salesforce.catalog import OBJECTS
+from sandbox.salesforce.clock import Clock, format_datetime, format_iso_z
 from sandbox.salesforce.faults import Faults
+from sandbox.salesforce.limits import DEFAULT_DAILY_LIMIT, ApiUsage
+from sandbox.salesforce.objects_commerce import PRICEBOOK2, STANDARD_PRICEBOOK_NAME
+from sandbox.salesforce.org import ADMIN_USER
 from sandbox.salesforce.paging import Cursors
 from sandbox.salesforce.records import WriteContext
-from sandbox.salesforce.schema import OBJECTS
+from sandbox.salesforce.replication import ORG_CREATED
 from sandbox.salesforce.store import Store
 
-API_LIMIT = 15000  # a Developer Edition's daily allowance; shown in Sforce-Limit-Info
 MAX_LOGGED = 100_000
 
 
@@ -29,6 +34,7 @@ class Config:
     clock: datetime | None = None
     token_ttl: int = 7200
     demo_data: bool = False
+    api_limit: int = DEFAULT_DAILY_LIMIT
 
 
 class Sandbox:
@@ -36,22 +42,42 @@ class Sandbox:
         self.config = config
         self.instance_url = f"https://127.0.0.1:{config.port}"
         self.clock = Clock(config.clock)
-        key_fields = {f.name for o in OBJECTS.values() for f in o.fields
-                      if f.external_id or f.unique}
-        self.store = Store(config.db, sorted(key_fields))
+        self.store = Store(config.db, OBJECTS.values())
+        self.jobs = JobStore(self.store.connection)
         self.sessions = Sessions(self.clock, config.token_ttl)
         self.faults = Faults()
         self.cursors = Cursors()
+        self.usage = ApiUsage(self.clock, config.api_limit)
         self.lock = threading.RLock()  # one request at a time: simple and transactional
+        self.work_ready = threading.Event()  # set when a Bulk job has work for the worker
+        self.bulk_paused = False
+        self.last_purge: datetime | None = None
         self._log: list[dict[str, Any]] = []
-        self.api_usage = 0
+        self.ensure_org()
+
+    def ensure_org(self) -> None:
+        """What every org has from day one: its creation date and the Standard Price Book."""
+        if self.store.get_meta(ORG_CREATED) is not None:
+            return
+        self.store.set_meta(ORG_CREATED, format_datetime(self.clock.now()))
+        ctx = self.writer(ADMIN_USER.id)
+        record_id = records.create(ctx, PRICEBOOK2, {"Name": STANDARD_PRICEBOOK_NAME,
+                                                     "IsActive": True})
+        stored = self.store.get(PRICEBOOK2.name, record_id)
+        assert stored is not None
+        self.store.save(PRICEBOOK2.name, {**stored.data, "IsStandard": True})
 
     def writer(self, user_id: str) -> WriteContext:
         return WriteContext(self.store, self.clock, user_id, self.faults)
 
-    def log_request(self, method: str, path: str, query: dict[str, str], status: int) -> None:
-        entry = {"method": method, "path": path, "query": query, "status": status,
-                 "at": format_iso_z(self.clock.now())}
+    def log_request(self, method: str, path: str, query: dict[str, str], status: int,
+                    *, dropped: bool = False) -> None:
+        """One log entry; a request whose connection was dropped says ``dropped: true`` (its
+        status is what processing gave, 0 if it was dropped before processing)."""
+        entry: dict[str, Any] = {"method": method, "path": path, "query": query,
+                                 "status": status, "at": format_iso_z(self.clock.now())}
+        if dropped:
+            entry["dropped"] = True
         with self.lock:
             self._log.append(entry)
             del self._log[:-MAX_LOGGED]
@@ -66,9 +92,5 @@ class Sandbox:
             self._log.clear()
             return count
 
-    def count_api_call(self) -> None:
-        with self.lock:
-            self.api_usage += 1
-
     def limit_info(self) -> str:
-        return f"api-usage={self.api_usage}/{API_LIMIT}"
+        return self.usage.header()

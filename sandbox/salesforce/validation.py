@@ -19,10 +19,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.salesforce import ids
+from sandbox.salesforce.catalog import target_of
 from sandbox.salesforce.clock import format_datetime, parse_date, parse_datetime
 from sandbox.salesforce.countries import CODE_BY_FOLDED, NAME_BY_CODE
 from sandbox.salesforce.errors import ApiError, RecordError, message
 from sandbox.salesforce.org import USERS
+from sandbox.salesforce.references import both_given, parse_reference
 from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 
 AUDIT_FIELDS = frozenset({"CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById"})
@@ -30,7 +32,8 @@ _PICKLIST_MAX = 255
 
 
 def parse_fields(obj: ObjectSpec, payload: Json) -> dict[str, Any]:
-    """Field values by canonical name, each coerced to its type's Python form."""
+    """Field values by canonical name, each coerced to its type's Python form; a relationship
+    reference by External ID becomes a ``ForeignKey`` under its reference field's name."""
     if not isinstance(payload, dict):
         raise ApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object for the record")
     values: dict[str, Any] = {}
@@ -38,10 +41,15 @@ def parse_fields(obj: ObjectSpec, payload: Json) -> dict[str, Any]:
         if name == "attributes":
             continue
         spec = obj.field(name)
-        if spec is None:
+        reference = parse_reference(obj, name, raw) if spec is None else None
+        if spec is None and reference is None:
             raise ApiError(400, "INVALID_FIELD", message("INVALID_FIELD", field=name,
                                                           object=obj.name))
-        values[spec.name] = _COERCERS.get(spec.type, _text)(spec, raw)
+        target = reference.field if reference else spec
+        assert target is not None
+        if target.name in values:
+            raise both_given(target)
+        values[target.name] = reference or _COERCERS.get(target.type, _text)(target, raw)
     return values
 
 
@@ -138,7 +146,7 @@ def check_values(
         if missing:
             raise RecordError.of("REQUIRED_FIELD_MISSING", missing, field=", ".join(missing))
     stored = {name: _check_value(_spec(obj, name), value) for name, value in values.items()}
-    for prefix in ("Billing", "Shipping"):
+    for prefix in ("Billing", "Shipping", "Mailing"):
         _sync_country(obj, prefix, stored)
     return stored
 
@@ -151,7 +159,7 @@ def _spec(obj: ObjectSpec, name: str) -> FieldSpec:
 
 
 def _required_on_create(spec: FieldSpec) -> bool:
-    return not spec.nillable and spec.createable and not spec.defaulted
+    return (not spec.nillable or spec.required) and spec.createable and not spec.defaulted
 
 
 def _check_writable(obj: ObjectSpec, values: dict[str, Any], *, creating: bool,
@@ -212,6 +220,10 @@ def _check_reference(spec: FieldSpec, value: str) -> str:
         raise RecordError.of("MALFORMED_ID", [spec.name], value=value)
     if "User" in spec.reference_to and normalized not in USERS:
         raise RecordError.of("INVALID_CROSS_REFERENCE_KEY", [spec.name])
+    target = target_of(spec)
+    if target is not None and not normalized.startswith(target.key_prefix):
+        raise RecordError("FIELD_INTEGRITY_EXCEPTION",
+                          f"{spec.label}: id value of incorrect type: {value}", [spec.name])
     return normalized
 
 

@@ -92,3 +92,9 @@ class SapUser:
                f"AddressID='{address['AddressID']}')")
         response = self.http.patch(url, json=fields, timeout=30)
         assert response.status_code == 204, response.text
+
+    def delete(self, key: str) -> None:
+        """Delete the partner outright (no deletion flag: the change feed cannot see it)."""
+        response = self.http.delete(f"{self.base}/A_BusinessPartner('{quote(key)}')",
+                                    headers={"If-Match": "*"}, timeout=30)
+        assert response.status_code == 204, response.text

@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
+from connectors.base import Connector
 from connectors.registry import build_connector
 from engine.mapping import load_mapping
 from engine.mapping.convert import Converter
+from engine.mapping.loader import LoadedMapping
 from engine.report import RunReport
-from engine.run import run_sync
+from engine.run import Plan, plan_sync, reconcile_sync, replay_letters, run_sync
 from engine.state.store import StateStore
 from tests.conftest import REPO
 from tests.e2e.people import SalesforceUser, SapUser
 
 MAPPING = REPO / "mappings" / "customers.yaml"
+T = TypeVar("T")
+Action = Callable[[LoadedMapping, dict[str, Connector], StateStore], T]
 
 
-def run_customers() -> RunReport:
-    loaded = load_mapping(MAPPING)
+def with_sync(action: Action[T], mapping: Path = MAPPING) -> T:
+    """Call an engine entry point as the CLI does: the mapping, fresh connectors, the state
+    named by ERPSYNC_STATE_URL."""
+    loaded = load_mapping(mapping)
     connectors = {system: build_connector(system) for system in loaded.mapping.systems}
     store = StateStore()
     store.migrate()
     try:
-        return run_sync(loaded, connectors, store)
+        return action(loaded, connectors, store)
     finally:
         for connector in connectors.values():
             connector.close()
         store.close()
+
+
+def run_customers(mapping: Path = MAPPING) -> RunReport:
+    return with_sync(run_sync, mapping)
+
+
+def plan_customers(mapping: Path = MAPPING) -> Plan:
+    return with_sync(plan_sync, mapping)
+
+
+def reconcile_customers(mapping: Path = MAPPING) -> RunReport:
+    return with_sync(reconcile_sync, mapping)
+
+
+def replay_customers(mapping: Path = MAPPING) -> RunReport:
+    return with_sync(replay_letters, mapping)
+
+
+def variant(tmp: Path, *edits: tuple[str, str]) -> Path:
+    """The shipped customer mapping with text replaced (old → new), as customers.yaml in
+    ``tmp``; every edit must apply."""
+    text = MAPPING.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, f"mapping has no {old!r}"
+        text = text.replace(old, new)
+    tmp.mkdir(parents=True, exist_ok=True)
+    path = tmp / "customers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def sap_customers(sap: SapUser) -> dict[str, dict[str, Any]]:

@@ -1,5 +1,7 @@
-"""Property: whatever people edit on either side between runs, the two systems converge, and
-a run after convergence writes nothing (counted in the sandboxes' request logs)."""
+"""Properties against the real stand-ins, whatever people edit on either side between runs:
+the two systems converge, a run after convergence writes nothing (counted in the sandboxes'
+request logs), a field owned by SAP never takes a value edited in Salesforce, and a record held
+for manual review is never written before a person resolves it."""
 
 from __future__ import annotations
 
@@ -11,9 +13,16 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.review import resolve
+from engine.state.store import StateStore
 from tests.conftest import Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
-from tests.e2e.sync_helpers import run_customers, salesforce_customers, sap_customers
+from tests.e2e.sync_helpers import (
+    run_customers,
+    salesforce_customers,
+    sap_customers,
+    variant,
+)
 
 CUSTOMERS = ["1000001", "1000002", "1000003", "1000017", "1000022"]
 words = st.text(alphabet="abcXYZ '", min_size=1, max_size=8).filter(lambda s: s.strip() != "")
@@ -50,13 +59,78 @@ def test_any_sequence_of_edits_converges(erpsync_env: Sandboxes, tmp_path: Path,
     os.environ["ERPSYNC_STATE_URL"] = f"sqlite:///{tmp_path}/{uuid.uuid4().hex}.db"
     sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     run_customers()
+    owned = {n: {"name": v["name"], "blocked": v["blocked"]}
+             for n, v in sap_customers(sap).items() if n in CUSTOMERS}
     for step in plan:
         apply(step, sap, sf)
+        if step[0] == "sap":  # only SAP's own edits may change what SAP owns
+            field = "name" if step[2] == "BusinessPartnerFullName" else "blocked"
+            owned[step[1]][field] = step[3].strip() if isinstance(step[3], str) else step[3]
 
     run_customers()
 
     assert sap_customers(sap) == salesforce_customers(sf)
+    for number, values in owned.items():
+        assert {k: sap_customers(sap)[number][k] for k in values} == values
     erpsync_env.clear_logs()
     report = run_customers()
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
     assert all(counts.writes == 0 for counts in report.systems.values())
+
+
+MANUAL_CITY = ("    salesforce: BillingCity\n", "    salesforce: BillingCity\n"
+               "    conflicts: {policy: manual}\n")
+CITIES = ["Lyon", "Porto", "Graz", "Turku", "Cork"]
+city_edits = st.tuples(st.sampled_from(["sap", "salesforce"]), st.sampled_from(CUSTOMERS[:3]),
+                       st.sampled_from(CITIES))
+manual_steps = st.lists(st.one_of(city_edits, st.just(("run", "", ""))), min_size=1,
+                        max_size=7)
+
+
+def sap_city(sap: SapUser, number: str) -> str:
+    return str(sap.partner(number)["to_BusinessPartnerAddress"]["results"][0]["CityName"])
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(plan=manual_steps, take=st.sampled_from(["sap", "salesforce"]))
+def test_a_held_record_is_never_written_before_it_is_resolved(
+        erpsync_env: Sandboxes, tmp_path: Path, plan: list[tuple[str, str, str]],
+        take: str) -> None:
+    erpsync_env.reset()
+    os.environ["ERPSYNC_STATE_URL"] = f"sqlite:///{tmp_path}/{uuid.uuid4().hex}.db"
+    mapping = variant(tmp_path / uuid.uuid4().hex, MANUAL_CITY)
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    run_customers(mapping)
+    last_edit: dict[tuple[str, str], str] = {}
+    held_seen = 0
+    # Both sides edit one record first, so that a conflict is there to hold in every example.
+    opening = [("sap", "1000001", "Lyon"), ("salesforce", "1000001", "Porto")]
+    for system, number, value in [*opening, *plan, ("run", "", "")]:
+        if system == "run":
+            run_customers(mapping)
+            for conflict in StateStore().review.conflicts("customers", "open"):
+                held_seen += 1
+                held = conflict["keys"]["sap"]
+                assert sap_city(sap, held) == last_edit[("sap", held)]
+                assert sf.account_by_number(held)["BillingCity"] == \
+                    last_edit[("salesforce", held)]
+        elif system == "sap":
+            sap.update_address(number, CityName=value)
+            sap.update(number, SearchTerm1=value.upper())
+            last_edit[(system, number)] = value
+        else:
+            sf.update(sf.account_by_number(number)["Id"], BillingCity=value)
+            last_edit[(system, number)] = value
+    assert held_seen or last_edit[("sap", "1000001")] == last_edit[("salesforce", "1000001")]
+    store = StateStore()
+    for conflict in store.review.conflicts("customers", "open"):
+        resolve(store, conflict["id"], take, {}, "property test")
+
+    run_customers(mapping)
+
+    assert sap_customers(sap) == salesforce_customers(sf)
+    assert store.review.conflicts("customers", "open") == []
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []

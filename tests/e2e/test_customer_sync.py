@@ -5,6 +5,9 @@ own counts."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 
 from engine.state.store import StateStore
@@ -167,3 +170,29 @@ def test_conflict_within_clock_skew_goes_to_the_tie_breaker(
     assert sf.account_by_number("1000007")["BillingCity"] == "Santos", "tie_breaker: sap"
     assert sap.partner("1000007")["to_BusinessPartnerAddress"]["results"][0]["CityName"] == \
         "Santos"
+
+
+def test_counts_of_a_run_with_nothing_new_say_what_was_read_and_dropped(
+        erpsync_env: Sandboxes, sap: SapUser) -> None:
+    run_customers()
+    cursor = StateStore().cursor("customers", "sap")
+
+    report = run_customers()
+
+    sap_counts, sf_counts = report.systems["sap"], report.systems["salesforce"]
+    # read: every customer stamped at or after the cursor (read inclusively); all of them are
+    # exactly what the first run left there, so all are dropped as echoes.
+    assert cursor is not None
+    at_or_after = [p for p in sap.partners() if not p["Supplier"]
+                   and _sap_stamp(p["LastChangeDate"]) >= cursor.modified_at]
+    assert sap_counts.read == sap_counts.echoes == len(at_or_after) >= 5
+    assert sf_counts.read == sf_counts.echoes > 0
+    for counts in (sap_counts, sf_counts):
+        assert counts.writes == counts.unchanged == counts.failed == 0
+
+
+def _sap_stamp(value: str) -> datetime:
+    """OData V2 ``/Date(<ms>)/`` as an aware datetime."""
+    match = re.fullmatch(r"/Date\((-?\d+)([+-]\d+)?\)/", value)
+    assert match, value
+    return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)

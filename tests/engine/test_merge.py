@@ -10,9 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.mapping import load_mapping
-from engine.merge import Side, merge
+from engine.merge import Side
+from engine.merge import merge as merge_with
+from engine.policy import field_policies
 
 MAPPING = load_mapping(Path(__file__).parents[2] / "mappings" / "customers.yaml").mapping
+POLICIES = field_policies(MAPPING)
+
+
+def merge(_mapping: object, a: Side, b: Side, base: dict[str, object] | None):  # type: ignore[no-untyped-def]
+    return merge_with(POLICIES, a, b, base)
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 BASE = {"name": "Acme", "phone": "+49 1", "billing_address.city": "Berlin", "blocked": False}
 

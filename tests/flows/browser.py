@@ -6,6 +6,7 @@ Debian's ``chromium`` package and the standard library."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shlex
@@ -106,10 +107,8 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -117,6 +116,8 @@ class Browser:
             self.process.wait(timeout=15)
         os.close(self._to_browser)
         os.close(self._from_browser)
+        self._log.close()
+        self.log_path.unlink(missing_ok=True)
         shutil.rmtree(self._profile, ignore_errors=True)
 
     def _read(self) -> dict[str, Any]:

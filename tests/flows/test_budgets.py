@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from connectors.errors import LimitExhausted
 from tests.conftest import Sandboxes
 from tests.flows.conftest import poll
 
@@ -92,10 +91,10 @@ def test_a_spent_budget_stops_the_run_at_a_checkpoint_and_the_next_run_resumes(
 
     state = sync("customers", return_state=True)
 
-    assert state.is_failed()
-    assert "the API budget erpsync-api-salesforce is spent" in str(state.message)
-    with pytest.raises(LimitExhausted):
-        state.result()
+    assert state.is_completed() and state.name == "Stopped at API limit"
+    assert "salesforce's API allowance is spent (API_BUDGET_SPENT)" in str(state.message)
+    stopped = state.result()
+    assert stopped["status"] == "limit_exhausted" and stopped["pages"] == 0
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == [], \
         "stopped before the first page: nothing half-written"
 

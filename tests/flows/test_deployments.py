@@ -91,7 +91,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "{name: customers, mode: hourly}", "Input should be 'incremental', 'full' or"),
     ("missing name", "{name: customers, mode: incremental}", "{mode: incremental}",
      "unknown [], missing ['name']"),
-    ("duplicate deployment", "  - name: customers-full", "  - name: customers",
+    ("duplicate deployment", "  - name: customers-reconcile", "  - name: customers",
      "deployment name 'customers' is used twice"),
 ]
 
@@ -149,8 +149,9 @@ def _assert_deployed_as_written(deployed: Any, written: dict[str, Any]) -> None:
     assert set(deployed.tags) == set(written["tags"])
     assert deployed.work_pool_name == written["work_pool"]["name"]
     assert deployed.entrypoint == written["entrypoint"]
-    schedules = {(s.schedule.cron, s.schedule.timezone) for s in deployed.schedules}
-    assert schedules == {(s["cron"], s["timezone"]) for s in written["schedules"]}
+    schedules = {(s.schedule.cron, s.schedule.timezone, s.active) for s in deployed.schedules}
+    assert schedules == {(s["cron"], s["timezone"], s.get("active", True))
+                         for s in written["schedules"]}
     limit = written["concurrency_limit"]
     assert deployed.global_concurrency_limit.limit == limit["limit"]
     assert deployed.concurrency_options.collision_strategy == limit["collision_strategy"]

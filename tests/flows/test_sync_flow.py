@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from connectors.errors import ConfigError
 from engine.run import SyncLocked
 from engine.state.store import StateStore
 from tests.conftest import Sandboxes
@@ -23,7 +22,7 @@ from tests.flows.conftest import (
 )
 
 ARTIFACTS = {"customers-counts", "customers-summary", "customers-failed-records",
-             "customers-progress"}
+             "customers-open-conflicts", "customers-progress"}
 
 
 def run_flow(**parameters: Any) -> Any:
@@ -144,11 +143,23 @@ def test_a_locked_sync_fails_clearly_and_writes_nothing(erpsync_env: Sandboxes,
 
 
 @pytest.mark.prefect
-def test_reconcile_mode_says_what_is_missing(erpsync_env: Sandboxes, prefect_api: str) -> None:
+def test_reconcile_repairs_an_edit_that_moved_no_timestamp(erpsync_env: Sandboxes,
+                                                           prefect_api: str) -> None:
+    assert run_flow().is_completed()
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    number = sf.accounts()[0]["ERP_Customer_Number__c"]
+    sap.update_address(number, CityName="Bad Dürkheim")  # mock-sap stamps no change date
+
     state = run_flow(mode="reconcile")
-    assert state.is_failed()
-    with pytest.raises(ConfigError, match="needs the engine's reconcile"):
-        state.result()
+
+    assert state.is_completed(), state.message
+    report = state.result()
+    assert sf.account_by_number(number)["BillingCity"] == "Bad Dürkheim"
+    assert report["reconciled"]["sap"]["drifted"] == 1, report["reconciled"]
+    assert report["reconciled"]["sap"]["scanned"] >= 21
+    tasks = poll(lambda: task_runs_of(flow_run_id_of(state)),
+                 lambda got: any(t.name.startswith("repair changed sap") for t in got))
+    assert "repair changed sap page 1 to salesforce" in {t.name for t in tasks}
 
 
 @pytest.mark.prefect

@@ -14,7 +14,15 @@ from sqlalchemy import delete, text, update
 
 from connectors.base import Cursor
 from engine.state import schema as t
-from engine.state.records import AuditEntry, FieldChange, PageCommit, XrefRow
+from engine.state.records import (
+    AuditEntry,
+    ConflictHold,
+    DeadLetter,
+    FieldChange,
+    HeldField,
+    PageCommit,
+    XrefRow,
+)
 from engine.state.store import StateStore
 
 POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL",
@@ -97,3 +105,73 @@ def test_lock_excludes_a_second_holder(store: StateStore) -> None:
     assert not store.acquire_lock("customers", "worker-b")
     store.release_lock("customers", "worker-a")
     assert store.acquire_lock("customers", "worker-b")
+
+
+def hold_page(n: int, city: str) -> PageCommit:
+    page = PageCommit(sync="customers", run_id="run-2")
+    page.holds.append(ConflictHold(f"c{n}", {"sap": f"{n:010d}", "salesforce": f"001{n}"},
+                                   (HeldField("billing_address.city",
+                                              {"sap": "Munich", "salesforce": city},
+                                              "Berlin"),), "changed on both sides"))
+    return page
+
+
+def test_held_conflict_is_refreshed_resolved_audited_and_applied(store: StateStore) -> None:
+    store.checkpoint(hold_page(1, "Hamburg"))
+    store.checkpoint(hold_page(1, "Bremen"))  # held again: the open conflict is refreshed
+    (row,) = store.review.conflicts("customers", "open")
+    assert row["fields"][0]["values"] == {"sap": "Munich", "salesforce": "Bremen"}
+    assert set(store.review.holding("customers", ["c1", "c2"])) == {"c1"}
+    entry = AuditEntry("c1", "salesforce", None, "resolve", reason="by reviewer",
+                       keys={"sap": "0000000001"})
+    assert store.resolve_conflict(row["id"], {"billing_address.city": "salesforce"},
+                                  "reviewer", entry, "run-3")
+    assert not store.resolve_conflict(row["id"], {}, "someone else", entry, "run-4")
+    assert [r["id"] for page in store.review.resolved_pages("customers", 10) for r in page] \
+        == [row["id"]]
+    assert store.review.counts("customers") == {"open_conflicts": 0, "resolved_conflicts": 1,
+                                                "dead_letters": 0}
+    applied = PageCommit(sync="customers", run_id="run-5")
+    applied.applied_conflicts.append(row["id"])
+    store.checkpoint(applied)
+    assert store.review.holding("customers", ["c1"]) == {}
+    assert [r["operation"] for r in store.audit_trail("customers")] == ["resolve"]
+    assert store.verify_audit() == []
+
+
+def test_dead_letter_of_the_same_record_counts_attempts_until_replayed(
+        store: StateStore) -> None:
+    letter = DeadLetter("sap", None, "map", "UNMAPPED_VALUE", "RecordRejected", "NZ",
+                        {"Name": "Kiwi", "password": "***"}, source_system="salesforce",
+                        source_key="001K")
+    for _ in range(3):
+        page = PageCommit(sync="customers", run_id="run-1")
+        page.dead_letters.append(letter)
+        store.checkpoint(page)
+    (row,) = store.dead_letters("customers")
+    assert row["attempts"] == 3 and row["status"] == "open"
+    replayed = PageCommit(sync="customers", run_id="run-2")
+    replayed.replayed_letters.append(row["id"])
+    store.checkpoint(replayed)
+    assert store.dead_letters("customers", "open") == []
+    assert store.dead_letters("customers")[0]["status"] == "replayed"
+
+
+def test_reconcile_marks_find_unseen_keys_page_by_page(store: StateStore) -> None:
+    for n in range(1, 8):
+        store.checkpoint(commit(n))
+    store.mark_seen("customers", "sap", [f"{n:010d}" for n in (1, 3, 5)], "scan-1")
+    pages = list(store.unseen_pages("customers", "sap", "scan-1", 2))
+    assert [[x.key for x in page] for page in pages] == [
+        ["0000000002", "0000000004"], ["0000000006", "0000000007"]]
+
+
+def test_audit_chain_covers_the_keys_of_both_systems(store: StateStore) -> None:
+    page = PageCommit(sync="customers", run_id="run-1")
+    page.audit.append(AuditEntry("c1", "sap", "1", "update", reason="changed",
+                                 keys={"sap": "1", "salesforce": "001A"}))
+    store.checkpoint(page)
+    assert store.verify_audit() == []
+    with store.engine.begin() as conn:
+        conn.execute(update(t.audit).values(keys={"sap": "1", "salesforce": "001B"}))
+    assert store.verify_audit() == [1]

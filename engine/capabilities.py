@@ -1,0 +1,21 @@
+"""Optional connector abilities the engine uses when a mapping asks for them.
+
+``connectors.base.Connector`` has no delete: most syncs never delete (``deletes: deactivate``
+is the default). A connector that can delete records in batches offers ``delete_batch``;
+``deletes: propagate`` needs it on both systems and stops before the first read otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from connectors.base import WriteResult
+
+
+@runtime_checkable
+class DeletesRecords(Protocol):
+    def delete_batch(self, obj: str, keys: Sequence[str]) -> list[WriteResult]:
+        """Delete the records with these keys, in batches; one result per key, in order,
+        ``ref`` being the key. Outcome ``updated`` means deleted (``WriteResult`` has no
+        ``deleted`` outcome)."""

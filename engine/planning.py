@@ -1,0 +1,149 @@
+"""Merge and plan one record (DESIGN §2 steps 5 and 6): what each side must be sent.
+
+No delta, no write: a write carries only the fields whose value differs from what the system
+holds. A record the merge holds for review gets no write at all, on either side.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from canonical import ENTITIES
+from connectors.base import SourceRecord, TargetRecord
+from connectors.errors import RecordRejected
+from engine import recording
+from engine.item import Item
+from engine.lines import merge_lines
+from engine.mapping.model import SyncMapping
+from engine.merge import Side, merge
+
+if TYPE_CHECKING:
+    from engine.page import PageProcessor
+
+
+def plan(page: PageProcessor, item: Item) -> None:
+    """Plan one record; one that cannot be written as it is goes to dead letters alone."""
+    if item.failed:
+        return
+    try:
+        _plan_one(page, item)
+    except RecordRejected as exc:
+        item.failed = True
+        recording.dead_letter(page, page.source, item.record.key, "plan", exc,
+                              payload=dict(item.record.fields), source_key=item.record.key)
+
+
+def _plan_one(page: PageProcessor, item: Item) -> None:
+    item.cid = item.cid or str(uuid.uuid4())
+    target = item.known.get(page.target)
+    if item.values is None:
+        _plan_delete(page, item)
+    elif target is not None and target.deleted:
+        item.merged = dict(item.values)
+        item.operation = "skip_deleted_target"
+    elif item.counterpart is None and target is not None:
+        # Known there, but the key lookup found nothing: deleted in the target without the
+        # delete reaching us yet. Creating it again would duplicate it; reconcile decides.
+        item.merged = dict(item.values)
+        item.operation = "target_missing"
+    elif item.counterpart is None:
+        _plan_create(page, item)
+    else:
+        plan_update(page, item)
+
+
+def _plan_create(page: PageProcessor, item: Item) -> None:
+    assert item.values is not None
+    ctx = page.ctx
+    item.merged = dict(item.values)
+    if not ctx.mapping.systems[page.target].create:
+        item.operation = "not_created"  # an update-only sync: records are made there by hand
+        return
+    present = {k: v for k, v in item.values.items() if v is not None}
+    fields = ctx.writable(page.target, ctx.converter.to_system(
+        page.target, present, only=page.fields(page.target)), creating=True)
+    fields = {**ctx.mapping.systems[page.target].create_defaults, **fields}
+    upsert = ctx.mapping.systems[page.target].upsert_field
+    item.target_write = TargetRecord(
+        ref=item.cid or "", fields=fields,
+        upsert_field=upsert if upsert and fields.get(upsert) is not None else None)
+    item.operation = "create"
+
+
+def plan_update(page: PageProcessor, item: Item) -> None:
+    """Merge with the counterpart against the last agreed snapshot, then the two deltas."""
+    assert item.values is not None and item.counterpart is not None
+    base = page.snapshots.get(item.cid or "")
+    a = Side(page.source, item.values, item.record.modified_at)
+    b = Side(page.target, item.counterpart_values or {}, item.counterpart.modified_at)
+    result = merge(page.ctx.policies, a, b, base, item.decided)
+    for name, policy in page.ctx.collections.items():
+        if name in a.values and name in b.values:
+            lines = merge_lines(name, policy, a, b, base=base, decided=item.decided)
+            result.values[name] = lines.lines
+            result.decisions.extend(lines.decisions)
+            result.held.extend(lines.held)
+    item.merged, item.decisions, item.keep = result.values, result.decisions, result.keep
+    item.target_write = item.source_write = None
+    if result.held:
+        item.held = result.held
+        item.operation = "held"
+        return
+    item.target_write = delta(page, item, page.target, item.counterpart, b.values)
+    if not item.stale_source:
+        item.source_write = delta(page, item, page.source, item.record, a.values)
+    item.operation = "update" if item.target_write else "none"
+
+
+def _plan_delete(page: PageProcessor, item: Item) -> None:
+    """A record deleted in the source, handled as ``deletes:`` says: ``deactivate`` sets the
+    deactivation field on the target, ``propagate`` deletes the target record, ``ignore``
+    leaves it. Either way the snapshot stays as last agreed."""
+    ctx = page.ctx
+    item.operation = "delete_ignored"
+    item.merged = dict(page.snapshots.get(item.cid or "") or {})
+    target = item.known.get(page.target)
+    policy = deletes_policy(ctx.mapping)
+    if target is None or target.deleted or policy == "ignore":
+        return
+    if policy == "propagate":
+        item.delete_target = True
+        item.operation = "delete"
+        return
+    field, value = deactivation(ctx.mapping)
+    if field is None:
+        return
+    item.merged[field] = value
+    fields = ctx.converter.to_system(page.target, item.merged, only=[field])
+    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields)
+    item.operation = "deactivate"
+
+
+def deletes_policy(mapping: SyncMapping) -> str:
+    return mapping.deletes
+
+
+def deactivation(mapping: SyncMapping) -> tuple[str | None, Any]:
+    """The canonical field and value that mean "inactive": the mapping's ``deactivate_with``,
+    else the entity's own (a customer's ``blocked: true``), if the mapping syncs that field."""
+    declared = mapping.deactivate_with
+    if declared is not None:
+        return declared.field, declared.value
+    own = ENTITIES[mapping.entity].deactivation
+    return own if own is not None and own[0] in mapping.fields else (None, None)
+
+
+def delta(page: PageProcessor, item: Item, system: str, record: SourceRecord,
+           current: Mapping[str, Any]) -> TargetRecord | None:
+    assert item.merged is not None
+    keep = item.keep.get(system, set())
+    changed = [n for n in page.fields(system)
+               if n not in keep and item.merged.get(n) != current.get(n)]
+    fields = page.ctx.writable(system, page.ctx.converter.to_system(
+        system, item.merged, only=changed), creating=False)
+    if not fields:
+        return None
+    return TargetRecord(ref=item.cid or "", key=record.key, fields=fields,
+                        etag=record.etag, current=record.fields)

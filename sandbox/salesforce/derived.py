@@ -1,0 +1,117 @@
+"""Values the server computes: auto numbers, full names, stage-driven flags, values copied
+from a parent (a line's product and list price) and simple products (Quantity x UnitPrice).
+
+Each derived field names its rule in its spec (``derived="parent:PricebookEntryId.UnitPrice"``):
+a closed set of named rules with literal arguments, so objects stay data. A read-only field
+is recomputed on every write; a writable one ("defaulted on create") is filled only when
+the client left it empty, or, for stage defaults, when the stage changed without it.
+Opportunity stages and their defaults follow a new org's sales process:
+https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sandbox.salesforce.catalog import find_object
+from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
+from sandbox.salesforce.store import Store
+
+# stage -> (probability, forecast category name, forecast category, closed, won)
+STAGE_DEFAULTS: dict[str, tuple[int, str, str, bool, bool]] = {
+    "Prospecting": (10, "Pipeline", "Pipeline", False, False),
+    "Qualification": (10, "Pipeline", "Pipeline", False, False),
+    "Needs Analysis": (20, "Pipeline", "Pipeline", False, False),
+    "Value Proposition": (50, "Pipeline", "Pipeline", False, False),
+    "Id. Decision Makers": (60, "Pipeline", "Pipeline", False, False),
+    "Perception Analysis": (70, "Pipeline", "Pipeline", False, False),
+    "Proposal/Price Quote": (75, "Pipeline", "Pipeline", False, False),
+    "Negotiation/Review": (90, "Pipeline", "Pipeline", False, False),
+    "Closed Won": (100, "Closed", "Closed", True, True),
+    "Closed Lost": (0, "Omitted", "Omitted", True, False),
+}
+_STAGE_PART = {"probability": 0, "forecast_name": 1, "forecast": 2, "closed": 3, "won": 4}
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a rule sees: the record as it will be stored and what this write changed."""
+
+    store: Store
+    obj: ObjectSpec
+    data: dict[str, Json]
+    given: frozenset[str]
+    creating: bool
+
+
+def apply_derived(store: Store, obj: ObjectSpec, data: dict[str, Json], given: set[str],
+                  creating: bool) -> None:
+    """Fill every derived field of ``data`` in field order (dependencies come first)."""
+    context = Derivation(store, obj, data, frozenset(given), creating)
+    for spec in obj.fields:
+        if spec.derived is None:
+            continue
+        rule, _, argument = spec.derived.partition(":")
+        writable = spec.createable or spec.updateable
+        if writable and spec.name in given:
+            continue
+        if writable and data.get(spec.name) is not None and not _stage_changed(rule, context):
+            continue
+        if rule == "auto_number" and not creating:
+            continue
+        data[spec.name] = RULES[rule](context, spec, argument)
+
+
+def _stage_changed(rule: str, context: Derivation) -> bool:
+    return rule == "stage" and "StageName" in context.given
+
+
+def _auto_number(context: Derivation, spec: FieldSpec, pattern: str) -> Json:
+    number = context.store.next_number(f"{context.obj.key_prefix}:{spec.name}")
+    return (pattern or "{:08d}").format(number)
+
+
+def _full_name(context: Derivation, spec: FieldSpec, _: str) -> Json:
+    parts = (context.data.get("FirstName"), context.data.get("LastName"))
+    return " ".join(str(p) for p in parts if p) or None
+
+
+def _stage(context: Derivation, spec: FieldSpec, part: str) -> Json:
+    defaults = STAGE_DEFAULTS.get(str(context.data.get("StageName")))
+    if defaults is None:  # a stage added by an admin: an open pipeline stage
+        defaults = (0, "Pipeline", "Pipeline", False, False)
+    return defaults[_STAGE_PART[part]]
+
+
+def _copy(context: Derivation, spec: FieldSpec, source: str) -> Json:
+    return context.data.get(source)
+
+
+def _parent(context: Derivation, spec: FieldSpec, path: str) -> Json:
+    """``parent:RefField.Field``: the field of the record the reference points to."""
+    ref_name, _, field_name = path.partition(".")
+    ref = context.obj.field(ref_name)
+    parent_id = context.data.get(ref_name)
+    target = find_object(ref.reference_to[0]) if ref and ref.reference_to else None
+    if target is None or not parent_id:
+        return None
+    parent = context.store.get(target.name, str(parent_id))
+    return parent.data.get(field_name) if parent else None
+
+
+def _multiply(context: Derivation, spec: FieldSpec, names: str) -> Json:
+    left, right = (context.data.get(n) for n in names.split(","))
+    if left is None or right is None:
+        return None
+    return round(float(left) * float(right), spec.scale)
+
+
+RULES: dict[str, Callable[[Derivation, FieldSpec, str], Json]] = {
+    "auto_number": _auto_number,
+    "full_name": _full_name,
+    "stage": _stage,
+    "copy": _copy,
+    "parent": _parent,
+    "multiply": _multiply,
+}

@@ -1,0 +1,89 @@
+"""Delete policies against the real stand-ins: ``ignore`` leaves the counterpart alone and
+never re-creates the deleted record, ``propagate`` stops before any write when a connector
+cannot delete, and a system that says it may have forgotten deletes (``ReportsDeleteWindow``)
+gets its full key set reconciled within the run. (``deactivate`` is in test_customer_sync.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Connector, ReportsDeleteWindow, TargetRecord, WriteResult
+from connectors.errors import ConfigError
+from connectors.registry import build_connector
+from engine.mapping import load_mapping
+from engine.run import run_sync
+from engine.state.store import StateStore
+from tests.conftest import Sandboxes
+from tests.e2e.people import SalesforceUser, SapUser
+from tests.e2e.sync_helpers import MAPPING, run_customers, variant
+
+
+def test_deletes_ignore_leaves_the_counterpart_and_never_recreates(
+        erpsync_env: Sandboxes, tmp_path: Path) -> None:
+    mapping = variant(tmp_path / "ignore", ("deletes: deactivate", "deletes: ignore"))
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    run_customers(mapping)
+    sf.delete(sf.account_by_number("1000005")["Id"])
+
+    run_customers(mapping)
+    sap.update("1000005", BusinessPartnerFullName="Bonanza Renamed")  # SAP goes on with it
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+
+    assert sap.partner("1000005")["BusinessPartnerIsBlocked"] is False
+    assert [a for a in sf.accounts() if a["ERP_Customer_Number__c"] == "1000005"] == []
+    assert erpsync_env.sf_writes() == [], "the deleted account is not created again"
+
+
+def test_deletes_propagate_stops_before_any_write_when_a_connector_cannot_delete(
+        erpsync_env: Sandboxes, tmp_path: Path) -> None:
+    mapping = variant(tmp_path / "propagate", ("deletes: deactivate", "deletes: propagate"))
+    erpsync_env.clear_logs()
+
+    with pytest.raises(ConfigError, match="deletes: propagate needs connectors that can "
+                                          "delete; salesforce, sap cannot"):
+        run_customers(mapping)
+
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+
+
+class ForgetsDeletes:
+    """The real SAP connector, saying what Salesforce's says after its recycle-bin window:
+    change capture since the cursor may have missed deletes."""
+
+    def __init__(self, inner: Connector) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
+        return self.inner.write_batch(obj, records)
+
+    def deletes_complete_since(self, obj: str, since: datetime) -> bool:
+        return False
+
+
+def test_a_system_past_its_delete_window_gets_its_keys_reconciled_in_the_run(
+        erpsync_env: Sandboxes) -> None:
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    run_customers()
+    sap.delete("1000019")  # outright: the change feed never sees it
+    loaded = load_mapping(MAPPING)
+    connectors = {s: build_connector(s) for s in loaded.mapping.systems}
+    forgetting = {**connectors, "sap": ForgetsDeletes(connectors["sap"])}
+    assert isinstance(forgetting["sap"], ReportsDeleteWindow)
+    store = StateStore()
+    try:
+        report = run_sync(loaded, forgetting, store)  # type: ignore[arg-type]
+    finally:
+        for connector in connectors.values():
+            connector.close()
+        store.close()
+
+    assert report.reconciled["sap"]["missing"] == 1
+    assert sf.account_by_number("1000019")["ERP_Blocked__c"] is True
