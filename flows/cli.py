@@ -75,7 +75,8 @@ def demo() -> None:
         "  .venv/bin/erpsync run customers --json   # again: zero writes on both sides\n"
         "  .venv/bin/erpsync audit show customers <key>\n"
         "  .venv/bin/erpsync sandbox down            # stop it\n")
-    out.print(_ui_hint(report.get("flow_run_id", "")), markup=False, highlight=False)
+    out.print(_ui_hint(report.get("flow_run_id", "")), markup=False, highlight=False,
+              soft_wrap=True)  # an address broken over two lines cannot be clicked
 
 
 @mappings_app.command("validate")

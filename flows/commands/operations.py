@@ -40,8 +40,9 @@ def serve(
     limit: Annotated[int | None, typer.Option(
         help="Most flow runs at once in this process (default: no limit).")] = None,
 ) -> None:
-    """Run every deployment of prefect.yaml from this process, on its schedules (Prefect
-    flow serving: no work pool or worker needed). Stop with Ctrl-C; schedules pause then."""
+    """Run every deployment of prefect.yaml from this process, on its schedules.
+
+    Prefect flow serving: no work pool or worker needed. Stop with Ctrl-C; schedules pause."""
     from flows import ui_server
 
     ui_server.use_if_running()
