@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from connectors.errors import ConfigError
-from flows.deployments import DeploymentsError, load_deployments
+from flows.deployments import CheckedDeployment, DeploymentsError, load_deployments
 
 out = Console()
 err = Console(stderr=True)
@@ -23,13 +23,7 @@ FileOption = Annotated[Path, typer.Option("--file", help="The Prefect project fi
 def deployments_check(file: FileOption = Path("prefect.yaml")) -> None:
     """Check prefect.yaml strictly (unknown keys, schedules, entrypoints, parameters); every
     problem as file:line:column, exit 1 if any. `prefect deploy` itself ignores unknown keys."""
-    try:
-        checked = load_deployments(file)
-    except DeploymentsError as exc:
-        for issue in exc.issues:
-            err.print(str(issue), markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    for deployment in checked:
+    for deployment in _checked(file):
         spec = deployment.spec
         when = ", ".join(s.cron or str(s.interval or s.rrule) for s in spec.schedules) or "-"
         out.print(f"[green]ok[/green] {spec.name}: {spec.parameters} at {when}")
@@ -47,12 +41,7 @@ def serve(
 
     ui_server.use_if_running()
     _require_server()
-    try:
-        checked = load_deployments(file)
-    except DeploymentsError as exc:
-        for issue in exc.issues:
-            err.print(str(issue), markup=False, highlight=False)
-        raise typer.Exit(1) from None
+    checked = _checked(file)
     from prefect import serve as prefect_serve
 
     from flows.deployments import runner_deployment
@@ -77,6 +66,16 @@ def ui(
         err.print(f"erpsync: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     out.print(f"Prefect UI: {url}/runs   (stop it with `erpsync ui --stop`)")
+
+
+def _checked(file: Path) -> list[CheckedDeployment]:
+    """The file's deployments, or every problem as file:line:column and exit 1."""
+    try:
+        return load_deployments(file)
+    except DeploymentsError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _require_server() -> None:
