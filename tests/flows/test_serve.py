@@ -40,12 +40,21 @@ def _deployment(name: str) -> Any:
             return None
 
 
+def _forget_deployments() -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        for deployment in client.read_deployments():
+            client.delete_deployment(deployment.id)
+
+
 @pytest.mark.prefect
 def test_serve_runs_every_deployment_from_one_process(erpsync_env: Sandboxes, prefect_api: str,
                                                       tmp_path: Path) -> None:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
+    _forget_deployments()  # others' (prefect deploy's) must not answer for ours
     env = child_env(prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="1")
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([ERPSYNC, "serve", "--file", str(_unscheduled_copy(tmp_path))],
