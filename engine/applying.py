@@ -107,8 +107,6 @@ def _planned(page: PageProcessor, item: Item, system: str, write: TargetRecord) 
                            page.source)
     page.planned.append(PlannedChange(system, operation, write.key, counterpart, deltas,
                                       reason))
-    page.ctx.mark_planned(page.source, item.record.key)
-    page.ctx.mark_planned(page.target, item.counterpart.key if item.counterpart else None)
     return WriteResult(write.ref, "created" if operation == "create" else "updated",
                        key=write.key)
 

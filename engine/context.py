@@ -21,6 +21,7 @@ class RunContext:
     run_id: str
     schemas: dict[str, ObjectSchema] = field(default_factory=dict)
     dry_run: bool = False
+    create_keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # create_lookups
     converter: Converter = field(init=False)
     policies: dict[str, FieldPolicy] = field(init=False)
     collections: dict[str, CollectionPolicy] = field(init=False)

@@ -64,7 +64,8 @@ def _plan_create(page: PageProcessor, item: Item) -> None:
     present = {k: v for k, v in item.values.items() if v is not None}
     fields = ctx.writable(page.target, ctx.converter.to_system(
         page.target, present, only=page.fields(page.target)), creating=True)
-    fields = {**ctx.mapping.systems[page.target].create_defaults, **fields}
+    fields = {**ctx.mapping.systems[page.target].create_defaults,
+              **ctx.create_keys.get(page.target, {}), **fields}
     upsert = ctx.mapping.systems[page.target].upsert_field
     item.target_write = TargetRecord(
         ref=item.cid or "", fields=fields,
@@ -117,7 +118,9 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
         return
     item.merged[field] = value
     fields = ctx.converter.to_system(page.target, item.merged, only=[field])
-    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields)
+    current = item.counterpart.fields if item.counterpart else None  # for before → after
+    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields,
+                                     current=current)
     item.operation = "deactivate"
 
 

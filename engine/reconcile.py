@@ -50,12 +50,17 @@ class Reconciler:
 
     def check_keys(self, system: str) -> ReconcileCounts:
         """Scan ``system`` and repair what drifted, then process the keys it no longer has."""
-        for page in self.drift_pages(system):
+        for page in self.pages(system):
             self.run.process_page(system, page, REPAIR)
-        for page in self.missing_pages(system):
-            self.run.process_page(system, page, REPAIR)
-        self.run.report.reconciled[system] = vars(self.counts[system]).copy()
         return self.counts[system]
+
+    def pages(self, system: str) -> Iterator[Page]:
+        """The pages to repair, drifted records first, then the keys gone from ``system``;
+        an orchestrator processes each with ``run.process_page(system, page, REPAIR)`` (one
+        task per page). The run's report gets the counts when the last page was taken."""
+        yield from self.drift_pages(system)
+        yield from self.missing_pages(system)
+        self.run.report.reconciled[system] = vars(self.counts[system]).copy()
 
     def drift_pages(self, system: str) -> Iterator[Page]:
         """Pages of ``system``'s records that differ from what we last synced."""

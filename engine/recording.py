@@ -31,6 +31,10 @@ QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing", "not
 
 
 def record(page: PageProcessor, item: Item) -> None:
+    # A dry run writes no cross-references: the other direction would meet this record (or
+    # its counterpart) again and plan it twice, so the plan remembers both keys instead.
+    page.ctx.mark_planned(page.source, item.record.key)
+    page.ctx.mark_planned(page.target, item.counterpart.key if item.counterpart else None)
     if item.failed or item.cid is None:
         return
     if item.is_held:

@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from connectors.base import Connector, Cursor, ReportsDeleteWindow, SourceRecord
+from connectors.base import Connector, Cursor, ObjectSchema, ReportsDeleteWindow, SourceRecord
 from connectors.errors import ConfigError, LimitExhausted, SyncError
 from engine.capabilities import DeletesRecords
 from engine.context import RunContext
+from engine.fixed_lookups import resolve_create_lookups
 from engine.item import Mode, PlannedChange
 from engine.mapping.loader import LoadedMapping
-from engine.mapping.schema_check import check_against_schemas
+from engine.mapping.schema_check import check_against_schemas, related_objects
 from engine.page import PageProcessor
 from engine.planning import deletes_policy
 from engine.reconcile import Reconciler
@@ -90,10 +91,17 @@ class SyncRun:
                 raise SyncLocked(f"another run of {self.ctx.sync!r} is in progress",
                                  code="SYNC_LOCKED")
             self._locked = True
+        mapping = self.ctx.mapping
+        related: dict[tuple[str, str], ObjectSchema] = {}
         for system, connector in self.ctx.connectors.items():
             connector.check()
             self.ctx.schemas[system] = connector.describe(self.ctx.obj(system))
-        check_against_schemas(self.ctx.loaded, self.ctx.schemas)
+            related.update({(system, obj): connector.describe(obj)
+                            for obj in related_objects(mapping, system)})
+        check_against_schemas(self.ctx.loaded, self.ctx.schemas, related)
+        for system, connector in self.ctx.connectors.items():
+            self.ctx.create_keys[system] = resolve_create_lookups(
+                system, connector, mapping.systems[system].create_lookups)
         if deletes_policy(self.ctx.mapping) == "propagate":
             unable = sorted(s for s, c in self.ctx.connectors.items()
                             if not isinstance(c, DeletesRecords))

@@ -2,7 +2,7 @@
 
 Generated from the pydantic models, so it cannot drift from what the loader accepts; two
 short forms the models accept through before-validators are added by hand: a field side may
-be just the system field's name (``sap: BusinessPartnerFullName``), and a match rule just a
+be just the system field's name (``salesforce: Name``), and a match rule just a
 canonical field or a list of them. The loader remains the authority: it also checks what a
 schema cannot say (names that must exist, literals that must fit canonical types).
 """

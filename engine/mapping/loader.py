@@ -34,15 +34,26 @@ class LoadedMapping:
         return self.source.file
 
 
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MappingError([MappingIssue(str(path), 1, 1,
+                                         f"cannot read: {exc.strerror}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise MappingError([MappingIssue(str(path), line, column, "cannot read: not UTF-8 "
+                                         f"(byte {raw[exc.start]:#04x}); save the file as "
+                                         "UTF-8")]) from None
+
+
 def load_mapping(path: Path | str) -> LoadedMapping:
     """Read and fully validate one mapping file; raise ``MappingError`` listing every issue."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        issue = MappingIssue(str(path), 1, 1, f"cannot read: {exc.strerror}")
-        raise MappingError([issue]) from None
-    source = load_located(text, str(path))
+    source = load_located(_read_text(path), str(path))
     if not isinstance(source.data, dict):
         raise MappingError([source.issue((), "a mapping file must be a YAML mapping (key: value)")])
     try:

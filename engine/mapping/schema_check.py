@@ -128,11 +128,27 @@ class _SystemCheck:
                      schema: ObjectSchema, at: Path_) -> None:
         for name, rule in rules.items():
             side = rule.side(self.system)
-            if side is not None:
-                self._check_side(model, name, side, schema, (*at, name, self.system))
-                if side.lookup is not None:
-                    self._check_lookup(side, self.mapping.writes_into(rule, self.system),
-                                       (*at, name, self.system))
+            if side is None:
+                continue
+            written = self.mapping.writes_into(rule, self.system)
+            self._check_side(model, name, side, schema, (*at, name, self.system))
+            if written:
+                self._check_writable(side, schema, (*at, name, self.system))
+            if side.lookup is not None:
+                self._check_lookup(side, written, (*at, name, self.system))
+
+    def _check_writable(self, side: FieldSide, schema: ObjectSchema, at: Path_) -> None:
+        """A field the sync writes must take writes on create or on update; the system's own
+        key is exempt (it is read back after the system assigned it)."""
+        key = self.mapping.systems[self.system].key if schema is self.schema else None
+        for system_field in side.names:
+            if system_field == key:
+                continue
+            spec = schema.fields.get(system_field)
+            if spec is not None and not (spec.createable or spec.updateable):
+                self.add(at, f"{self.system} {schema.name}.{system_field} can be neither "
+                             "created nor updated, but values flow into it: set direction "
+                             "so that they never do, or read_only: true")
 
     def _check_side(self, model: type[BaseModel], name: str, side: FieldSide,
                     schema: ObjectSchema, at: Path_) -> None:

@@ -22,15 +22,20 @@ T = TypeVar("T")
 Action = Callable[[LoadedMapping, dict[str, Connector], StateStore], T]
 
 
-def with_sync(action: Action[T], mapping: Path = MAPPING) -> T:
-    """Call an engine entry point as the CLI does: the mapping, fresh connectors, the state
-    named by ERPSYNC_STATE_URL."""
+Wrap = Callable[[Connector], Connector]
+
+
+def with_sync(action: Action[T], mapping: Path = MAPPING,
+              wrap: dict[str, Wrap] | None = None) -> T:
+    """Call an engine entry point as the CLI does: the mapping, fresh connectors (``wrap``
+    puts a test's wrapper around a system's one), the state named by ERPSYNC_STATE_URL."""
     loaded = load_mapping(mapping)
     connectors = {system: build_connector(system) for system in loaded.mapping.systems}
+    used = {s: (wrap or {}).get(s, lambda c: c)(c) for s, c in connectors.items()}
     store = StateStore()
     store.migrate()
     try:
-        return action(loaded, connectors, store)
+        return action(loaded, used, store)
     finally:
         for connector in connectors.values():
             connector.close()

@@ -14,12 +14,10 @@ import pytest
 from connectors.base import Connector, ReportsDeleteWindow, TargetRecord, WriteResult
 from connectors.errors import ConfigError
 from connectors.registry import build_connector
-from engine.mapping import load_mapping
 from engine.run import run_sync
-from engine.state.store import StateStore
 from tests.conftest import Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
-from tests.e2e.sync_helpers import MAPPING, run_customers, variant
+from tests.e2e.sync_helpers import MAPPING, run_customers, variant, with_sync
 
 
 def test_deletes_ignore_leaves_the_counterpart_and_never_recreates(
@@ -73,17 +71,11 @@ def test_a_system_past_its_delete_window_gets_its_keys_reconciled_in_the_run(
     sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     run_customers()
     sap.delete("1000019")  # outright: the change feed never sees it
-    loaded = load_mapping(MAPPING)
-    connectors = {s: build_connector(s) for s in loaded.mapping.systems}
-    forgetting = {**connectors, "sap": ForgetsDeletes(connectors["sap"])}
-    assert isinstance(forgetting["sap"], ReportsDeleteWindow)
-    store = StateStore()
-    try:
-        report = run_sync(loaded, forgetting, store)  # type: ignore[arg-type]
-    finally:
-        for connector in connectors.values():
-            connector.close()
-        store.close()
+    probe = ForgetsDeletes(build_connector("sap"))
+    assert isinstance(probe, ReportsDeleteWindow)
+    probe.inner.close()
+
+    report = with_sync(run_sync, MAPPING, {"sap": ForgetsDeletes})  # type: ignore[dict-item]
 
     assert report.reconciled["sap"]["missing"] == 1
     assert sf.account_by_number("1000019")["ERP_Blocked__c"] is True

@@ -27,7 +27,7 @@ from engine.state.store import StateStore
 from engine.status import sync_status
 from tests.conftest import Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
-from tests.e2e.sync_helpers import MAPPING, run_customers, variant
+from tests.e2e.sync_helpers import MAPPING, run_customers, variant, with_sync
 
 RESUME_AT = datetime(2026, 10, 2, 0, 0, tzinfo=UTC)
 
@@ -50,17 +50,7 @@ class Scripted:
 
 
 def run_with(mapping: Path, wrap: dict[str, Callable[[Connector], Connector]]) -> Any:
-    loaded = load_mapping(mapping)
-    connectors = {s: build_connector(s) for s in loaded.mapping.systems}
-    wrapped = {s: wrap[s](c) if s in wrap else c for s, c in connectors.items()}
-    store = StateStore()
-    store.migrate()
-    try:
-        return run_sync(loaded, wrapped, store)
-    finally:
-        for connector in connectors.values():
-            connector.close()
-        store.close()
+    return with_sync(run_sync, mapping, wrap)
 
 
 @pytest.mark.skipif(not issubclass(PreconditionFailed, ConflictError),

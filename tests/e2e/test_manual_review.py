@@ -15,7 +15,7 @@ from typing import Any
 from engine.state.store import StateStore
 from tests.conftest import REPO, Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
-from tests.e2e.sync_helpers import run_customers, variant
+from tests.e2e.sync_helpers import plan_customers, run_customers, variant
 
 ERPSYNC = str(Path(sys.executable).parent / "erpsync")
 MANUAL_CITY = ("  billing_address.city:\n    sap: to_BusinessPartnerAddress/CityName\n"
@@ -57,6 +57,10 @@ def test_manual_conflict_holds_only_its_record_until_resolved(
     edit_city_in_sap(sap, "1000006", "Munich")
     sf.update(held_id, BillingCity="Hamburg")
     sf.update(sf.account_by_number("1000001")["Id"], Phone="+49 30 111")  # another record
+    planned = plan_customers(mapping).changes
+    (shown,) = [c for c in planned if c.operation == "held"]
+    assert [(f.field, f.before, f.after) for f in shown.fields] == [
+        ("billing_address.city", "Munich", "Hamburg")] and shown.system == "sap"
 
     report = run_customers(mapping)
 

@@ -85,7 +85,8 @@ def test_plan_shows_field_updates_deletes_and_decisions_then_run_does_them(
                 if "Name" in fields(c) and fields(c)["Name"][0] == "Panorama Renamed By Sales"]
     assert restored == [("Panorama Renamed By Sales", "Panorama Studios")]
     (deactivate,) = only(plan.changes, "sap", "deactivate")
-    assert deactivate.key == "1000005" and fields(deactivate)["BusinessPartnerIsBlocked"][1]
+    assert deactivate.key == "1000005"
+    assert fields(deactivate)["BusinessPartnerIsBlocked"] == (False, True)
     assert only(plan.changes, "sap", "owner_restored"), "the decision is shown with its reason"
 
     run_customers()
@@ -115,4 +116,9 @@ def test_plan_json_from_the_command_line(erpsync_env: Sandboxes) -> None:
     assert {"field": "to_BusinessPartnerAddress/PhoneNumber", "before": change["fields"][0][
         "before"], "after": "+81 3 1234 5678"} in change["fields"]
     assert Counter(c["operation"] for c in result["changes"]) == {"update": 1}
+    table = subprocess.run([ERPSYNC, "plan", "customers"], cwd=REPO,
+                           env={**env, "COLUMNS": "200"},
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert table.returncode == 0, table.stderr
+    assert "1 change(s), nothing written" in table.stdout and "+81 3 1234 5678" in table.stdout
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []

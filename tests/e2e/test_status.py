@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import update
+
+from engine.state import schema as t
+from engine.state.store import StateStore
 from tests.conftest import REPO, Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
 from tests.e2e.sync_helpers import run_customers, variant
@@ -51,3 +55,17 @@ def test_status_shows_last_run_cursors_counts_conflicts_and_dead_letters(
     assert status["locked_by"] is None
     table = erpsync("status").stdout
     assert "sync customers" in table and "open conflicts" in table
+
+
+def test_audit_show_and_verify_from_the_command_line(erpsync_env: Sandboxes) -> None:
+    run_customers()
+    shown = erpsync("audit", "show", "customers", "1000003").stdout
+    assert "create" in shown
+    assert "audit trail intact" in erpsync("audit", "verify").stdout
+    store = StateStore()
+    with store.engine.begin() as conn:
+        conn.execute(update(t.audit).where(t.audit.c.id == 3).values(reason="edited"))
+    env = {k: v for k, v in os.environ.items() if k.startswith(("ERPSYNC_", "PATH", "HOME"))}
+    tampered = subprocess.run([ERPSYNC, "audit", "verify"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert tampered.returncode == 1 and "broken at entries: [3]" in tampered.stderr

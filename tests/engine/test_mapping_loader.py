@@ -37,3 +37,23 @@ def test_converter_round_trip_and_value_map_rejection() -> None:
     with pytest.raises(RecordRejected, match="not in value map"):
         converter.to_canonical("sap", {"BusinessPartnerFullName": "X",
                                        "to_BusinessPartnerAddress/Country": "ZZ"})
+
+
+def test_yaml_merge_keys_and_anchors_load_as_safe_load_reads_them(tmp_path: Path) -> None:
+    import yaml
+
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "  name:\n    sap: {field: BusinessPartnerFullName, transform: [trim]}\n"
+        "    salesforce: {field: Name, transform: [trim]}\n    owner: sap\n",
+        "  name: &sap_owned_trimmed\n    sap: {field: BusinessPartnerFullName, transform: [trim]}\n"
+        "    salesforce: {field: Name, transform: [trim]}\n    owner: sap\n"
+        "  tax_number:\n    <<: *sap_owned_trimmed\n    sap: SearchTerm1\n"
+        "    salesforce: ERP_Tax_Number__c\n")
+    path = tmp_path / "customers.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_mapping(path)
+    assert loaded.source.data == yaml.safe_load(text)
+    rule = loaded.mapping.fields["tax_number"]
+    assert rule.owner == "sap" and rule.sap is not None and rule.sap.field == "SearchTerm1"
+    assert loaded.source.where(("fields", "tax_number", "owner")) == (42, 5), \
+        "a merged key points at where it is written"

@@ -4,6 +4,7 @@ checkpoints are atomic, the audit chain detects edits and deletions, the lock ex
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -29,16 +30,29 @@ POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_store() -> StateStore:
-    store = StateStore(POSTGRES_URL)
+def postgres_store(prefix: str = "erpsync_test") -> StateStore:
+    """A store on a fresh schema of its own (several test sessions share the server), or a
+    skip with the reason when no server answers."""
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = StateStore(POSTGRES_URL)
     try:
-        with store.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS erpsync_test CASCADE"))
-            conn.execute(text("CREATE SCHEMA erpsync_test"))
+        with admin.engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # any failure to reach it means: not available
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
-    store.engine.dispose()
-    return StateStore(POSTGRES_URL + "?options=-csearch_path%3Derpsync_test")
+    finally:
+        admin.engine.dispose()
+    store = StateStore(POSTGRES_URL + f"?options=-csearch_path%3D{schema}")
+    store.schema = schema  # type: ignore[attr-defined]
+    return store
+
+
+def drop_postgres_schema(store: StateStore) -> None:
+    store.close()
+    admin = StateStore(POSTGRES_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {store.schema} CASCADE"))  # type: ignore[attr-defined]
+    admin.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -46,10 +60,13 @@ def store(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[StateSto
     if request.param == "sqlite":
         result = StateStore(f"sqlite:///{tmp_path}/state.db")
     else:
-        result = _postgres_store()
+        result = postgres_store()
     result.migrate()
     yield result
-    result.close()
+    if request.param == "sqlite":
+        result.close()
+    else:
+        drop_postgres_schema(result)
 
 
 def commit(n: int, *, cursor_at: datetime | None = None) -> PageCommit:
