@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean sandbox-down schemas
+.PHONY: demo test lint install clean sandbox-down schemas ui ui-down
 
 demo: $(STAMP)
 	$(BIN)/erpsync demo
@@ -27,6 +27,12 @@ $(STAMP): pyproject.toml
 
 schemas: $(STAMP)  ## JSON Schemas of the canonical models, for documentation
 	$(BIN)/python -m canonical.export
+
+ui: $(STAMP)  ## the Prefect server and its UI (started if it is not running); prints its address
+	$(BIN)/erpsync ui
+
+ui-down: $(STAMP)
+	$(BIN)/erpsync ui --stop
 
 sandbox-down: $(STAMP)
 	$(BIN)/erpsync sandbox down

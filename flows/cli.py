@@ -1,4 +1,5 @@
-"""The `erpsync` command line: demo, run, mappings validate, sandbox, audit."""
+"""The `erpsync` command line: demo, run, mappings validate, sandbox, audit; serve, ui and
+deployments check (``flows/commands/operations.py``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -15,8 +16,11 @@ from rich.table import Table
 from connectors.errors import ConfigError, SyncError
 from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
-from flows.commands import review
+from flows.commands import operations, review
 from flows.mappings_dir import mapping_path, mappings_dir
+
+if TYPE_CHECKING:
+    from flows.session import SyncMode
 
 # This machine may have no route to the internet: no telemetry from a temporary Prefect server.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -32,18 +36,22 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 review.register(app)  # plan, reconcile, status, conflicts, dead-letters
+operations.register(app)  # serve, ui, deployments check
 
 out = Console()
 err = Console(stderr=True)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else.")]
+ModeOption = Annotated[str, typer.Option(
+    "--mode", help="incremental (changes since the last run), full (every record) or "
+    "reconcile (compare both sides' key and hash sets).")]
 
 
 @app.command()
-def run(sync: str, as_json: JsonFlag = False) -> None:
+def run(sync: str, as_json: JsonFlag = False, mode: ModeOption = "incremental") -> None:
     """Run one sync now, both ways, as a Prefect flow."""
-    report = _run_flow(sync)
+    report = _run_flow(sync, mode)
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
@@ -67,6 +75,8 @@ def demo() -> None:
         "  .venv/bin/erpsync run customers --json   # again: zero writes on both sides\n"
         "  .venv/bin/erpsync audit show customers <key>\n"
         "  .venv/bin/erpsync sandbox down            # stop it\n")
+    out.print(_ui_hint(report.get("flow_run_id", "")), markup=False, highlight=False,
+              soft_wrap=True)  # an address broken over two lines cannot be clicked
 
 
 @mappings_app.command("validate")
@@ -162,12 +172,18 @@ def counts_table(report: dict[str, Any]) -> Table:
     return table
 
 
-def _run_flow(sync: str) -> dict[str, Any]:
-    from flows.sync_flow import sync as sync_flow
+def _run_flow(sync: str, mode: str = "incremental") -> dict[str, Any]:
+    from flows import ui_server
 
+    ui_server.use_if_running()
+    if mode not in MODES:
+        err.print(f"erpsync: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        raise typer.Exit(2)
     try:
         load_mapping(mapping_path(sync))  # a bad mapping stops here, before Prefect starts
-        result: dict[str, Any] = sync_flow(sync)
+        from flows.sync_flow import sync as sync_flow
+
+        result = cast("dict[str, Any]", sync_flow(sync, cast("SyncMode", mode)))
     except MappingError as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False)
@@ -175,7 +191,26 @@ def _run_flow(sync: str) -> dict[str, Any]:
     except (ConfigError, SyncError) as exc:
         err.print(f"erpsync: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    for message in result.get("messages", []):
+        err.print(f"erpsync: {message}", markup=False, highlight=False)
     return result
+
+
+MODES = ("incremental", "full", "reconcile")
+
+
+def _ui_hint(flow_run_id: str) -> str:
+    """How to see the run in the Prefect UI: on the local server if one is up, else after
+    `make ui` starts one on the database the run was recorded in."""
+    from flows import ui_server
+
+    url = ui_server.running()
+    page = f"/runs/flow-run/{flow_run_id}" if flow_run_id else "/runs"
+    if url:
+        return f"See this run in the Prefect UI: {url}{page}"
+    return ("See this run in the Prefect UI: `make ui` starts the Prefect server (it prints "
+            f"its address, http://127.0.0.1:4200 unless that port is taken); then open "
+            f"<address>{page}")
 
 
 def _reset_local_state() -> None:

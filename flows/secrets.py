@@ -1,7 +1,8 @@
 """Secrets for connectors: the environment first, then Prefect Secret blocks.
 
 A block named ``erpsync-<system>-<setting>`` (``erpsync-salesforce-password``) is looked up
-only when a Prefect API is configured (``PREFECT_API_URL``): an ephemeral server has no blocks.
+only when a Prefect API is configured (the ``PREFECT_API_URL`` setting, from the environment,
+a profile or a test harness): an ephemeral server has no blocks.
 For the local sandbox, whose credentials are documented and not secret, the sandbox's own
 address file supplies them when nothing else does.
 """
@@ -15,6 +16,9 @@ from typing import cast
 from connectors.settings import SANDBOX_PREFIX, config_path, sandbox_addresses_path
 
 SANDBOX_CREDENTIALS = {("salesforce", "password"): "sandbox"}
+PUBLISHED = frozenset(SANDBOX_CREDENTIALS.values())
+"""Credentials the sandbox documents: not secrets, and masking a word like "sandbox" in every
+log line and message would make them unreadable."""
 
 
 def resolve_secret(system: str, setting: str) -> str | None:
@@ -25,10 +29,11 @@ def resolve_secret(system: str, setting: str) -> str | None:
 
 
 def _prefect_block(system: str, setting: str) -> str | None:
-    if not os.environ.get("PREFECT_API_URL"):
-        return None
     from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_URL
 
+    if not PREFECT_API_URL.value():
+        return None
     try:
         # Block.load is sync-compatible: called from sync code it returns the block itself.
         block = cast("Secret[str]", Secret.load(f"erpsync-{system}-{setting.replace('_', '-')}"))
