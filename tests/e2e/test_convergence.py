@@ -106,7 +106,7 @@ def test_a_held_record_is_never_written_before_it_is_resolved(
     held_seen = 0
     # Both sides edit one record first, so that a conflict is there to hold in every example.
     opening = [("sap", "1000001", "Lyon"), ("salesforce", "1000001", "Porto")]
-    for system, number, value in [*opening, *plan, ("run", "", "")]:
+    for system, number, value in [*opening, ("run", "", ""), *plan, ("run", "", "")]:
         if system == "run":
             run_customers(mapping)
             for conflict in StateStore().review.conflicts("customers", "open"):
@@ -122,7 +122,9 @@ def test_a_held_record_is_never_written_before_it_is_resolved(
         else:
             sf.update(sf.account_by_number(number)["Id"], BillingCity=value)
             last_edit[(system, number)] = value
-    assert held_seen or last_edit[("sap", "1000001")] == last_edit[("salesforce", "1000001")]
+    # The opening edits conflict before any later edit can make them agree: every example
+    # holds a record at least once, so the property is never checked vacuously.
+    assert held_seen
     store = StateStore()
     for conflict in store.review.conflicts("customers", "open"):
         resolve(store, conflict["id"], take, {}, "property test")
