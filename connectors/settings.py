@@ -10,7 +10,9 @@ shared and committed, credentials are not.
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import os
 import tomllib
 from collections.abc import Callable
@@ -27,6 +29,7 @@ SecretResolver = Callable[[str, str], str | None]
 block, a vault). Returns ``None`` when it has none."""
 
 SANDBOX_PREFIX = "sandbox:"
+log = logging.getLogger(__name__)
 
 
 def config_path() -> Path:
@@ -68,6 +71,7 @@ def load_settings(
             resolved = secret_resolver(system, name)
             if resolved is not None:
                 values[name] = resolved
+    _warn_unused_environment(system, set(model.model_fields))
     values = {k: _resolve_sandbox(v) for k, v in values.items()}
     try:
         return model.model_validate(values)
@@ -86,6 +90,26 @@ def setting_value(system: str, setting: str, *, path: Path | None = None) -> Any
     if env_value is not None:
         return env_value
     return _file_section(path or config_path(), system).get(setting)
+
+
+CHOOSER_SETTINGS = frozenset({"transport"})
+"""Settings read before a settings model is chosen (``setting_value``); never unused."""
+
+
+def _warn_unused_environment(system: str, fields: set[str]) -> None:
+    """Warn about ``ERPSYNC_<SYSTEM>_*`` variables no setting reads: a misspelt name (or a
+    setting of another transport) would otherwise be ignored without a word, and the run would
+    quietly use the file's value. Names only - never the values, which may be secrets."""
+    prefix = f"ERPSYNC_{system.upper()}_"
+    known = fields | CHOOSER_SETTINGS
+    for name in sorted(os.environ):
+        setting = name.removeprefix(prefix).lower()
+        if not name.startswith(prefix) or setting in known:
+            continue
+        close = difflib.get_close_matches(setting, sorted(known), n=1)
+        hint = f"; did you mean {_env_name(system, close[0])}?" if close else ""
+        log.warning("%s is set but no %s setting reads it (valid: %s)%s", name, system,
+                    ", ".join(sorted(known)), hint)
 
 
 def _env_name(system: str, setting: str) -> str:

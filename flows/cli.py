@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -155,17 +156,22 @@ def audit_verify() -> None:
 
 
 def counts_table(report: dict[str, Any]) -> Table:
-    table = Table(title=f"sync {report['sync']}: {report['status']}")
+    """The run's counts per system, narrow enough for an 80-column terminal or a pipe (rich
+    then renders at 80 columns and would cut wider headers to "creat…")."""
+    table = Table(title=f"sync {report['sync']}: {report['status']}", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
     for column in ("system", "read", "echoes", "created", "updated", "deleted", "unchanged",
-                   "failed", "api_calls"):
-        table.add_column(column, justify="left" if column == "system" else "right")
+                   "failed", "calls"):
+        table.add_column(column, justify="left" if column == "system" else "right",
+                         no_wrap=True)
     for system in ("sap", "salesforce", "oracle"):
         if system in report:
             counts = report[system]
             table.add_row(system, *(str(counts.get(c, 0)) for c in (
                 "read", "echoes", "created", "updated", "deleted", "unchanged", "failed",
                 "api_calls")))
-    table.caption = (f"conflicts: {report['conflicts']}   held: {report.get('held', 0)}   "
+    table.caption = ("calls: API calls made to that system\n"
+                     f"conflicts: {report['conflicts']}   held: {report.get('held', 0)}   "
                      f"dead letters: {report['dead_letters']}   pages: {report['pages']}")
     for message in report.get("messages", []):
         table.caption += f"\n{message}"

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import signal
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,10 +97,34 @@ def down() -> None:
     if not path.exists():
         return
     data = json.loads(path.read_text(encoding="utf-8"))
-    for pid in dict(data.get("pids", {})).values():
+    pids = [int(pid) for pid in dict(data.get("pids", {})).values()]
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(pid), signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
+    _wait_until_gone(pids)
     path.unlink()
+
+
+def _wait_until_gone(pids: list[int], timeout: float = 10.0) -> None:
+    """Return once the stopped servers have exited (their ports and database files are free
+    then, so a `sandbox up` right after starts cleanly), or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    status = Path(f"/proc/{pid}/status")  # an exited child nobody reaped yet is done too
+    try:
+        return "zombie" not in status.read_text(encoding="utf-8")
+    except OSError:
+        return True
 
 
 def _post(url: str, body: bytes, ca_bundle: str | None = None) -> None:

@@ -137,6 +137,7 @@ def _token_from(body: Any, settings: SalesforceSettings) -> AccessToken:
             code="BAD_TOKEN_RESPONSE",
             system=SYSTEM,
         )
+    instance_url = settings.instance_url or instance_url  # the configured one wins
     if not instance_url.startswith("https://"):
         raise ConfigError(
             f"token endpoint gave a non-https instance_url {instance_url!r}",

@@ -75,7 +75,7 @@ class SalesforceConnector:
             if exc.code not in NOT_SENT_CODES | MAYBE_PROCESSED_CODES:
                 raise
             raise ConfigError(
-                f"cannot reach Salesforce at {self.settings.login_url}: {exc.message}",
+                f"cannot reach Salesforce: {exc.message}",  # names the address that failed
                 code="UNREACHABLE",
                 system=SYSTEM,
             ) from None

@@ -40,6 +40,13 @@ class SalesforceSettings(BaseModel):
         "``<login_url>/services/oauth2/token`` (https://login.salesforce.com, "
         "https://test.salesforce.com, a My Domain URL or the sandbox URL)."
     )
+    instance_url: str | None = Field(
+        None,
+        description="Where the REST API calls go. Normally left unset: the token endpoint "
+        "answers the org's instance_url with every token. Set it when calls must take another "
+        "address of the same org (a proxy in front of it, or a My Domain URL the token "
+        "endpoint does not name); it must be https.",
+    )
     api_version: str = Field("62.0", pattern=r"^\d{2,3}\.0$", description="REST API version.")
     auth: AuthGrant = Field("password", description="OAuth 2.0 grant used to get a token.")
     username: str | None = Field(None, description="Integration user (password and jwt grants).")
@@ -115,10 +122,12 @@ class SalesforceSettings(BaseModel):
         "gradually and no exact reset time exists.",
     )
 
-    @field_validator("login_url")
+    @field_validator("login_url", "instance_url")
     @classmethod
-    def _https_only(cls, value: str) -> str:
-        # Credentials travel to this URL in the clear otherwise.
+    def _https_only(cls, value: str | None) -> str | None:
+        # Credentials (and the access token) travel to these URLs in the clear otherwise.
+        if value is None:
+            return None
         if not value.startswith("https://"):
             raise ValueError("must start with https://")
         return value.rstrip("/")

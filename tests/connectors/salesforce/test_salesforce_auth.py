@@ -154,3 +154,23 @@ def test_secrets_stay_out_of_reprs(sandbox: SandboxControl) -> None:
     assert WRONG_SECRET not in repr(connector)
     assert WRONG_SECRET not in str(settings.model_dump())
     connector.close()
+
+
+def test_a_configured_instance_url_takes_the_api_calls(sandbox: SandboxControl) -> None:
+    """The token is asked of login_url; the REST calls go to instance_url when it is set
+    (here the same org under its other name, localhost, which its certificate covers)."""
+    port = sandbox.url.rsplit(":", 1)[1]
+    other_name = f"https://localhost:{port}"
+    with SalesforceConnector(make_settings(sandbox.url, sandbox.ca_bundle,
+                                           instance_url=other_name)) as connector:
+        connector.check()
+        assert connector.describe("Account").has("ERP_Customer_Number__c")
+
+    nowhere = f"https://127.0.0.1:{free_port()}"
+    settings = make_settings(sandbox.url, sandbox.ca_bundle, instance_url=nowhere, max_retries=1)
+    counter = CallCounter()
+    with pytest.raises(ConfigError) as caught:
+        SalesforceConnector(settings, counter).check()
+    assert caught.value.code == "UNREACHABLE"
+    assert f"port={nowhere.rsplit(':', 1)[1]}" in str(caught.value), "names the API address"
+    assert counter.by_kind["auth"] == 1, "the token came from login_url, which answered"

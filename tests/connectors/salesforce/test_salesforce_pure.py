@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -337,3 +338,27 @@ def test_the_connector_satisfies_the_protocol() -> None:
     assert connector.counter.calls == 0
     assert connector.api_usage is None
     connector.close()
+
+
+def test_an_environment_variable_no_setting_reads_is_named_with_a_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ERPSYNC_SALESFORCE_LOGIN_URL", LOGIN)
+    monkeypatch.setenv("ERPSYNC_SALESFORCE_CLIENT_ID", "erpsync-sandbox")
+    monkeypatch.setenv("ERPSYNC_SALESFORCE_USERNAME", "integration@sandbox.local")
+    monkeypatch.setenv("ERPSYNC_SALESFORCE_PASSWORD", "sandbox")
+    monkeypatch.setenv("ERPSYNC_SALESFORCE_INSTANCEURL", "https://secret-looking-value")
+    with caplog.at_level(logging.WARNING, logger="connectors.settings"):
+        loaded = load_settings("salesforce", SalesforceSettings, path=tmp_path / "none.toml")
+    assert loaded.instance_url is None
+    warning = caplog.text
+    assert "ERPSYNC_SALESFORCE_INSTANCEURL is set but no salesforce setting reads it" in warning
+    assert "did you mean ERPSYNC_SALESFORCE_INSTANCE_URL?" in warning
+    assert "secret-looking-value" not in warning, "names only, never values"
+
+
+def test_instance_url_must_be_https() -> None:
+    with pytest.raises(ValidationError, match="https"):
+        settings(instance_url="http://example.my.salesforce.com")
+    assert settings(instance_url="https://example.my.salesforce.com/").instance_url == \
+        "https://example.my.salesforce.com"
