@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 DEFAULT_SERVICES: dict[str, str] = {
     "A_BusinessPartner": "API_BUSINESS_PARTNER_SRV",
     "A_BusinessPartnerAddress": "API_BUSINESS_PARTNER_SRV",
+    "A_BusinessPartnerContact": "API_BUSINESS_PARTNER_SRV",
+    "A_BPContactToFuncAndDept": "API_BUSINESS_PARTNER_SRV",
     "A_Product": "API_PRODUCT_SRV",
     "A_ProductDescription": "API_PRODUCT_SRV",
     "A_ProductPlant": "API_PRODUCT_SRV",
