@@ -127,6 +127,11 @@ class SapODataConnector:
         """Records whose ``field_name`` is one of ``values``, in batched OR-filters."""
         return self._reader.read_by(obj, field_name, values, fields)
 
+    def tracks_changes(self, obj: str) -> bool:
+        """Whether a sync reads ``obj`` through delta links (``delta_entity_sets``); the
+        engine then calls ``read_delta`` with the link it kept instead of ``read_changes``."""
+        return obj in self.settings.delta_entity_sets
+
     def read_delta(self, obj: str, link: str | None, fields: Sequence[str]) -> DeltaRead:
         """Changes since ``link`` (everything when ``None``), deletions included; the
         returned read's ``link`` is the next one once it has been iterated (``delta.py``)."""

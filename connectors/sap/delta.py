@@ -17,8 +17,11 @@ entries carry only their key; their ``modified_at`` is the ``Date`` of SAP's ans
 entry has no stamp left; the answer is an upper bound for the deletion). A service that does
 not track changes answers the first read without a link: ``link`` stays ``None``.
 
-Not wired into the engine yet: the engine keeps ``(modified_at, key)`` cursors, and a delta
-link needs a place of its own in the state store.
+A sync uses it for the entity sets named in ``delta_entity_sets`` (the connector's
+``tracks_changes``): the engine then reads them through ``read_delta`` from the link it kept
+in the state store for (sync, system, object) and keeps the new link once every page of the
+read is checkpointed (``engine/delta_pages.py``), so SAP deletes reach the sync as deleted
+records.
 """
 
 from __future__ import annotations
