@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectors.errors import SyncError
+from connectors.errors import (
+    ConfigError,
+    ConflictError,
+    RecordRejected,
+    SyncError,
+    TransientError,
+)
 from engine.hashing import content_hash, value_hash
 from engine.item import FieldDelta, Item, PlannedChange, Values
 from engine.merge import Held
@@ -155,11 +161,20 @@ def dead_letter(page: PageProcessor, system: str, key: str | None, stage: str,
                 error: SyncError, *, payload: dict[str, Any], source_key: str) -> None:
     page.commit.dead_letters.append(DeadLetter(
         system=system, key=key, stage=stage, code=error.code or type(error).__name__,
-        error_class=type(error).__name__, message=str(error), payload=redact(payload),
+        error_class=error_class(error), message=str(error), payload=redact(payload),
         source_system=page.source, source_key=source_key))
     page.commit.audit.append(AuditEntry(None, system, key, "rejected", reason=str(error),
                                         code=error.code or None,
                                         keys={page.source: source_key}))
+
+
+def error_class(error: SyncError) -> str:
+    """The branch of the error tree the error is on (what an operator must do about it), not
+    the vendor's subclass (``SapRejected``, ``BapiRejected``): the code names SAP's reason."""
+    for branch in (RecordRejected, ConflictError, TransientError, ConfigError):
+        if isinstance(error, branch):
+            return branch.__name__
+    return type(error).__name__
 
 
 def _changes(before: Values, after: Values, names: list[str]) -> tuple[FieldChange, ...]:

@@ -5,7 +5,8 @@ plain loop for scripts and tests. Both go through the same code. The order withi
 
 1. ``pages(source)`` for each direction (the ERP first): first the records whose held
    conflict a person decided since the last run, read again by key (the page writes the
-   decision), then the change feed since the cursor;
+   decision), then the change feed since the cursor (or, where the connector keeps a delta
+   feed for the object, since the delta link: ``delta_pages.py``);
 2. ``needs_key_check(source)`` → ``reconciler().check_keys(source)``: where a system may have
    forgotten deletes since the cursor (Salesforce's recycle bin window), reconcile that
    system's full key set.
@@ -25,8 +26,9 @@ from datetime import datetime, timedelta
 
 from connectors.base import Connector, Cursor, ObjectSchema, ReportsDeleteWindow, SourceRecord
 from connectors.errors import ConfigError, LimitExhausted, SyncError
-from engine.capabilities import DeletesRecords
+from engine.capabilities import DeletesRecords, ReadsDelta
 from engine.context import RunContext
+from engine.delta_pages import delta_pages
 from engine.fixed_lookups import resolve_create_lookups
 from engine.item import Mode, PlannedChange
 from engine.mapping.loader import LoadedMapping
@@ -116,6 +118,9 @@ class SyncRun:
         paged twice (they come back later as echoes)."""
         yield from self._decided_pages(source)
         connector = self.ctx.connectors[source]
+        if isinstance(connector, ReadsDelta) and connector.tracks_changes(self.ctx.obj(source)):
+            yield from delta_pages(self.ctx, source, connector)
+            return
         since = self.store.cursor(self.ctx.sync, source)
         if since is not None:
             # Once per run: back by the connector's lookback, and without the key, so that

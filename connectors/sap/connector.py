@@ -41,7 +41,7 @@ from connectors.sap.odata import ODataClient
 from connectors.sap.reader import Reader
 from connectors.sap.retry import RetryPolicy
 from connectors.sap.services import ServiceDirectory
-from connectors.sap.settings import SapSettings
+from connectors.sap.settings import DEFAULT_SERVICES, SapSettings
 from connectors.sap.writer import Writer
 
 _UNREACHABLE = {"CONNECT_FAILED", "TIMEOUT", "CONNECTION_LOST"}
@@ -77,7 +77,9 @@ class SapODataConnector:
     def check(self) -> None:
         """Reach and log in to every configured SAP address once, without retrying a host
         that does not answer: the ``$metadata`` of the first configured service on each
-        address (its entity sets are checked too). Each object a sync uses is checked in
+        address, where the entity sets an admin routed to it are checked too. The defaults
+        (``DEFAULT_SERVICES``) are a catalogue, not a promise: a system may lack some of them
+        (mock-sap has no ``A_BusinessPartnerContact``). Each object a sync uses is checked in
         full by ``describe``, which the engine calls at start-up."""
         for service in self._first_service_per_address():
             try:
@@ -92,7 +94,7 @@ class SapODataConnector:
                     code="UNREACHABLE", system="sap",
                 ) from exc
             for obj, its_service in self.settings.services.items():
-                if its_service == service:
+                if its_service == service and DEFAULT_SERVICES.get(obj) != its_service:
                     model.entity(obj)
 
     def _first_service_per_address(self) -> list[str]:
@@ -124,6 +126,11 @@ class SapODataConnector:
     ) -> Iterator[SourceRecord]:
         """Records whose ``field_name`` is one of ``values``, in batched OR-filters."""
         return self._reader.read_by(obj, field_name, values, fields)
+
+    def tracks_changes(self, obj: str) -> bool:
+        """Whether a sync reads ``obj`` through delta links (``delta_entity_sets``); the
+        engine then calls ``read_delta`` with the link it kept instead of ``read_changes``."""
+        return obj in self.settings.delta_entity_sets
 
     def read_delta(self, obj: str, link: str | None, fields: Sequence[str]) -> DeltaRead:
         """Changes since ``link`` (everything when ``None``), deletions included; the

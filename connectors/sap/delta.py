@@ -15,25 +15,35 @@ read come again next time (at least once, never lost). ``read_delta(obj, link, f
 follows a link (and ``__next`` links after it) and yields records in SAP's order. Deleted
 entries carry only their key; their ``modified_at`` is the ``Date`` of SAP's answer (the
 entry has no stamp left; the answer is an upper bound for the deletion). A service that does
-not track changes answers the first read without a link: ``link`` stays ``None``.
+not track changes answers the first read without a link: ``link`` stays ``None``. A link SAP
+refuses (its token expired, or the system was restored) is logged and replaced: the whole set
+is read again, which hands out a new one.
 
-Not wired into the engine yet: the engine keeps ``(modified_at, key)`` cursors, and a delta
-link needs a place of its own in the state store.
+A sync uses it for the entity sets named in ``delta_entity_sets`` (the connector's
+``tracks_changes``): the engine then reads them through ``read_delta`` from the link it kept
+in the state store for (sync, system, object) and keeps the new link once every page of the
+read is checkpointed (``engine/delta_pages.py``), so SAP deletes reach the sync as deleted
+records.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from connectors.base import SourceRecord
+from connectors.errors import ConfigError, RecordRejected
 from connectors.sap.odata import Page
 from connectors.sap.payloads import parse_key
 from connectors.sap.reader import Reader
 from connectors.sap.reading import SYSTEM, ReadPlan, key_from_uri, to_record
 from connectors.sap.values import EPOCH
+
+log = logging.getLogger(__name__)
 
 TRACK_CHANGES = {"Prefer": "odata.track-changes"}
 
@@ -64,7 +74,19 @@ class DeltaRead:
         client = self._reader.client
         service = self._reader.directory.service_of(self._plan.entity.set_name)
         last: str | None = None
-        for page in client.follow(service, client.absolute(service, link), TRACK_CHANGES):
+        pages = client.follow(service, client.absolute(service, link), TRACK_CHANGES)
+        try:
+            first = next(pages)
+        except StopIteration:
+            return
+        except (ConfigError, RecordRejected) as exc:
+            # An expired token (or one of a system restored since) is refused, never
+            # transiently: a full read hands out a new link and loses nothing.
+            log.warning("SAP refused the delta link of %s (%s); reading all of it again for "
+                        "a new link", self._plan.entity.set_name, exc.message)
+            yield from self._reader.keyset_from(self._plan, None, watch=self)
+            return
+        for page in itertools.chain([first], pages):
             last = page.delta_link or last
             for row in page.rows:
                 yield _deleted(self._plan, row, page.served_at) if _is_deleted(row) \

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 DEFAULT_SERVICES: dict[str, str] = {
     "A_BusinessPartner": "API_BUSINESS_PARTNER_SRV",
     "A_BusinessPartnerAddress": "API_BUSINESS_PARTNER_SRV",
+    "A_BusinessPartnerContact": "API_BUSINESS_PARTNER_SRV",
+    "A_BPContactToFuncAndDept": "API_BUSINESS_PARTNER_SRV",
     "A_Product": "API_PRODUCT_SRV",
     "A_ProductDescription": "API_PRODUCT_SRV",
     "A_ProductPlant": "API_PRODUCT_SRV",
@@ -107,6 +109,12 @@ class SapSettings(BaseModel):
     skip_paging: tuple[str, ...] = Field(
         DEFAULT_SKIP_PAGING, description="Entity sets paged with $top/$skip instead of keyset",
     )
+    delta_entity_sets: tuple[str, ...] = Field(
+        (),
+        description="Entity sets a sync reads through delta links instead of by change stamp: "
+        "their service must track changes (SAP's delta query; mock-sap does for every entity "
+        "with a change stamp). Deletes in SAP then reach the sync",
+    )
     service_base_urls: dict[str, str] = Field(
         default_factory=dict,
         description="OData service -> scheme, host and port that serve it, when not base_url",
@@ -158,7 +166,7 @@ class SapSettings(BaseModel):
 
     @field_validator("services", "nav_create_defaults", "change_fields", "reference_fields",
                      "service_base_urls", "single_entry_navigations", "skip_paging",
-                     mode="before")
+                     "delta_entity_sets", mode="before")
     @classmethod
     def _json_mapping(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -66,6 +66,18 @@ cursors = Table(
     Column("key", String(64), nullable=False),
 )
 
+# Where a system's delta feed resumes, per sync and object: the link the system handed out
+# (SAP's ``__delta`` with its token), kept exactly as written. Moved only after every page
+# read through the previous link was checkpointed.
+delta_links = Table(
+    "delta_links", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("object", String(128), primary_key=True),
+    Column("link", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 xrefs = Table(
     "xrefs", metadata,
     Column("sync", String(64), primary_key=True),

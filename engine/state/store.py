@@ -132,6 +132,26 @@ class StateStore:
             rows = conn.execute(select(t.cursors).where(t.cursors.c.sync == sync))
             return {row.system: Cursor(row.modified_at, row.key) for row in rows}
 
+    def delta_link(self, sync: str, system: str, obj: str) -> str | None:
+        """Where ``system``'s delta feed of ``obj`` resumes for ``sync`` (``None``: read all)."""
+        c = t.delta_links.c
+        with self.engine.connect() as conn:
+            link = conn.execute(select(c.link).where(c.sync == sync, c.system == system,
+                                                     c.object == obj)).scalar()
+        return str(link) if link is not None else None
+
+    def save_delta_link(self, sync: str, system: str, obj: str, link: str) -> None:
+        """Keep the link a finished delta read handed out; call it only after every page of
+        that read was checkpointed (a crash before it reads the same changes again)."""
+        c = t.delta_links.c
+        where = (c.sync == sync, c.system == system, c.object == obj)
+        with self.engine.begin() as conn:
+            done = conn.execute(update(t.delta_links).where(*where)
+                                .values(link=link, updated_at=utcnow()))
+            if done.rowcount == 0:
+                conn.execute(insert(t.delta_links).values(sync=sync, system=system, object=obj,
+                                                          link=link, updated_at=utcnow()))
+
     def ids_for_keys(self, sync: str, system: str, keys: Sequence[str]) -> dict[str, str]:
         """System key → canonical id, for the keys that have one. One query per 500 keys."""
         found: dict[str, str] = {}

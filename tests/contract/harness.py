@@ -28,7 +28,9 @@ class ContractHarness(Protocol):
     # Optional: ``writes = False`` when the connector cannot write ``obj`` at all (SAP over
     # RFC has no customer write BAPI). The suite then skips its create/update tests, and the
     # harness's module must check that ``write_batch`` refuses with ``ConfigError`` before
-    # any call. Harnesses without the attribute write.
+    # any call. Harnesses without the attribute write. Likewise ``changes = False`` when the
+    # connector reads ``obj`` by key only (SAP sales orders over RFC: a status BAPI, no change
+    # feed): the change-capture tests are skipped and the module checks the refusal.
 
     def connector(self) -> Connector:
         """A fresh connector with working settings; the suite closes it."""

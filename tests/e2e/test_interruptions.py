@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 from connectors.base import Connector, TargetRecord, WriteResult
-from connectors.errors import ConflictError, LimitExhausted
+from connectors.errors import LimitExhausted
 from connectors.registry import build_connector
-from connectors.sap.errors import PreconditionFailed
 from engine.mapping import load_mapping
 from engine.run import SyncLocked, SyncRun, run_sync
 from engine.state.store import StateStore
@@ -53,9 +52,6 @@ def run_with(mapping: Path, wrap: dict[str, Callable[[Connector], Connector]]) -
     return with_sync(run_sync, mapping, wrap)
 
 
-@pytest.mark.skipif(not issubclass(PreconditionFailed, ConflictError),
-                    reason="the SAP connector on this branch still reports a stale ETag (412) "
-                           "as a RecordRejected, not as a ConflictError (connectors/sap/errors.py)")
 def test_write_refused_on_a_stale_etag_is_read_again_and_merged(erpsync_env: Sandboxes) -> None:
     sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     run_customers()

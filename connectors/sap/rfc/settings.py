@@ -93,6 +93,17 @@ class SapRfcSettings(BaseModel):
         default_factory=lambda: dict(DEFAULT_CHANGE_TABLES),
         description="Object -> table with its change stamps (JSON from the environment)")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _odata_only(cls, values: Any) -> Any:
+        """The ``[sap]`` table serves both transports (the shipped one sets the OData-only
+        ``service_base_urls``): a setting of the OData transport is ignored here, while an
+        unknown name is still refused."""
+        if not isinstance(values, dict):
+            return values
+        odata_only = set(SapSettings.model_fields) - set(cls.model_fields)
+        return {name: value for name, value in values.items() if name not in odata_only}
+
     @field_validator("change_tables", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:

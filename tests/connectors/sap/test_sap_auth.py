@@ -10,6 +10,7 @@ from sap_support import BP, add_fault, settings_for, until_stopped
 
 from connectors.errors import ConfigError
 from connectors.sap import SapODataConnector, SapSettings
+from connectors.sap.settings import DEFAULT_SERVICES
 from sandbox.process import ChildServer, free_port
 from sandbox.sap import start
 
@@ -29,6 +30,26 @@ def test_right_credentials_pass_the_preflight_and_read(guarded: ChildServer) -> 
         assert next(iter(connector.read_changes(BP, None, []))).key
     finally:
         connector.close()
+
+
+def test_the_preflight_checks_the_entity_sets_an_admin_routed_not_the_catalogue(
+        guarded: ChildServer) -> None:
+    """mock-sap lacks A_BusinessPartnerContact, which the defaults route to the business
+    partner service (real S/4 has it): no reason to refuse every sync at check. An entity
+    set an admin routed there and SAP does not serve is refused at check."""
+    routed = {**DEFAULT_SERVICES, "A_BusinessPartnerTypo": "API_BUSINESS_PARTNER_SRV"}
+    for services, fails in ((DEFAULT_SERVICES, False), (routed, True)):
+        connector = SapODataConnector(settings_for(guarded, user=USER, services=services,
+                                                   password=SecretStr(PASSWORD)))
+        try:
+            if not fails:
+                connector.check()
+                continue
+            with pytest.raises(ConfigError) as caught:
+                connector.check()
+            assert "A_BusinessPartnerTypo" in caught.value.message
+        finally:
+            connector.close()
 
 
 @pytest.mark.parametrize("password", ["wrong-password", None])

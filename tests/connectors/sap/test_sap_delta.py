@@ -51,3 +51,17 @@ def test_an_entity_without_change_tracking_is_a_config_error(
     with pytest.raises(ConfigError, match="Delta is not supported"):
         list(items)
     assert items.link is None
+
+
+def test_a_link_sap_refuses_is_replaced_by_a_full_read(
+    sap: ChildServer, make_connector: MakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token SAP no longer accepts (expired, or the system was restored) stops nothing:
+    everything is read again, and that read hands out a new link."""
+    connector = make_connector(page_size=10)
+    stale = f"{BP}?!deltatoken='NOT-ISSUED-HERE'"
+    with caplog.at_level("WARNING", logger="connectors.sap.delta"):
+        again = connector.read_delta(BP, stale, ["SearchTerm1"])
+        assert len({r.key for r in again}) == 24
+    assert again.link is not None and "deltatoken" in again.link and again.link != stale
+    assert any("refused the delta link" in r.getMessage() for r in caplog.records)

@@ -16,20 +16,20 @@ from sandbox.process import ChildServer
 from sandbox.sap import DEFAULT_CLOCK
 
 
-def pinned_range() -> tuple[tuple[int, ...], tuple[int, ...]]:
+def pinned_version() -> str:
+    """The one mock-sap version pyproject's dev extra pins (``mock-sap==X.Y.Z``)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     spec = next(d for d in project["project"]["optional-dependencies"]["dev"]
                 if d.startswith("mock-sap"))
-    low, high = re.fullmatch(r"mock-sap>=([\d.]+),<([\d.]+)", spec).groups()  # type: ignore[union-attr]
-    return tuple(map(int, low.split("."))), tuple(map(int, high.split(".")))
+    pinned = re.fullmatch(r"mock-sap==(\d+\.\d+\.\d+)", spec)
+    assert pinned is not None, f"mock-sap is pinned exactly (==X.Y.Z), not {spec!r}"
+    return pinned.group(1)
 
 
 def test_the_installed_mock_sap_is_the_pinned_one() -> None:
     answer = subprocess.run([sys.executable, "-m", "mocksap", "--version"], check=True,
                             capture_output=True, text=True)
-    version = tuple(int(part) for part in answer.stdout.split()[-1].split(".")[:3])
-    low, high = pinned_range()
-    assert low <= version < high, (answer.stdout, low, high)
+    assert answer.stdout.split()[-1] == pinned_version(), answer.stdout
 
 
 def test_the_clock_is_pinned_and_a_reset_restores_the_seed(sap: ChildServer) -> None:

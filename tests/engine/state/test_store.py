@@ -192,3 +192,16 @@ def test_audit_chain_covers_the_keys_of_both_systems(store: StateStore) -> None:
     with store.engine.begin() as conn:
         conn.execute(update(t.audit).values(keys={"sap": "1", "salesforce": "001B"}))
     assert store.verify_audit() == [1]
+
+
+def test_a_delta_link_is_kept_per_sync_system_and_object_exactly_as_given(
+        store: StateStore) -> None:
+    link = "A_BusinessPartner?!deltatoken='D20261001T080000146'&sap-client=100"
+    assert store.delta_link("customers", "sap", "A_BusinessPartner") is None
+    store.save_delta_link("customers", "sap", "A_BusinessPartner", link)
+    store.save_delta_link("products", "sap", "A_Product", "other")
+    assert store.delta_link("customers", "sap", "A_BusinessPartner") == link
+    assert store.delta_link("customers", "sap", "A_Product") is None
+    store.save_delta_link("customers", "sap", "A_BusinessPartner", link + "2")
+    assert store.delta_link("customers", "sap", "A_BusinessPartner") == link + "2"
+    assert store.delta_link("products", "sap", "A_Product") == "other"

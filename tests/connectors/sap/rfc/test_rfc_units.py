@@ -192,3 +192,22 @@ def test_the_transport_can_come_from_the_config_file(monkeypatch: pytest.MonkeyP
 
     settings = load_settings("sap", FACTORIES["sap"].settings_model())
     assert isinstance(settings, SapRfcSettings) and settings.rfc_library == "json-http"
+
+
+def test_the_shared_sap_table_may_hold_odata_settings_but_no_unknown_ones(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The shipped erpsync.toml sets ``service_base_urls`` (OData only) under [sap]; switching
+    to RFC with ERPSYNC_SAP_TRANSPORT must not trip over it, a misspelt setting still does."""
+    from connectors.settings import load_settings
+
+    config = tmp_path / "erpsync.toml"
+    shared = ('[sap]\nrfc_library = "json-http"\nbase_url = "http://127.0.0.1:9"\n'
+              'service_base_urls = { API_MATERIAL_STOCK_SRV = "http://127.0.0.1:8" }\n')
+    config.write_text(shared, encoding="utf-8")
+    monkeypatch.setenv("ERPSYNC_CONFIG", str(config))
+    monkeypatch.setenv("ERPSYNC_SAP_TRANSPORT", "rfc")
+    settings = load_settings("sap", FACTORIES["sap"].settings_model())
+    assert isinstance(settings, SapRfcSettings) and settings.base_url == "http://127.0.0.1:9"
+    config.write_text(shared + 'ashots = "s4"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="ashots"):
+        load_settings("sap", FACTORIES["sap"].settings_model())
