@@ -100,16 +100,18 @@ class RunProgress:
 
     Pages are streamed, so how many a phase (a direction, or a reconcile of one system) has
     is not known until it ends: preflight is the first 5 %, each phase an equal share of the
-    rest, and within a phase page ``n`` moves to ``n / (n + 1)`` of its share — an estimate,
-    said so in the description, which also tells exactly what is done."""
+    next 90 %, and within a phase page ``n`` moves to ``n / (n + 1)`` of its share — an
+    estimate; the description tells exactly what is done. The last 5 % (a key check, the
+    artifacts) are the run's end: 100 % means the run is complete, never before."""
 
     PREFLIGHT = 5.0
+    FINISHING = 5.0
 
     def __init__(self, sync: str, phases: Sequence[str]) -> None:
         from prefect.artifacts import create_progress_artifact
 
         self.phases = list(phases)
-        self.share = (100.0 - self.PREFLIGHT) / max(len(self.phases), 1)
+        self.share = (100.0 - self.PREFLIGHT - self.FINISHING) / max(len(self.phases), 1)
         self.progress = 0.0
         self.artifact_id = cast("UUID", create_progress_artifact(
             0.0, key=artifact_key(sync, "progress"), description="Checking systems and mapping"))

@@ -76,7 +76,7 @@ def demo() -> None:
         "  .venv/bin/erpsync run customers --json   # again: zero writes on both sides\n"
         "  .venv/bin/erpsync audit show customers <key>\n"
         "  .venv/bin/erpsync sandbox down            # stop it\n")
-    out.print(_ui_hint(report.get("flow_run_id", "")), markup=False, highlight=False,
+    out.print(ui_hint(report.get("flow_run_id", "")), markup=False, highlight=False,
               soft_wrap=True)  # an address broken over two lines cannot be clicked
 
 
@@ -205,18 +205,30 @@ def _run_flow(sync: str, mode: str = "incremental") -> dict[str, Any]:
 MODES = ("incremental", "full", "reconcile")
 
 
-def _ui_hint(flow_run_id: str) -> str:
-    """How to see the run in the Prefect UI: on the local server if one is up, else after
-    `make ui` starts one on the database the run was recorded in."""
+def ui_hint(flow_run_id: str) -> str:
+    """How to see the run in the Prefect UI: on the Prefect API the run was recorded in when
+    one is configured (PREFECT_API_URL, or the local server `make ui` started), else after
+    `make ui` starts the local server."""
     from flows import ui_server
 
-    url = ui_server.running()
     page = f"/runs/flow-run/{flow_run_id}" if flow_run_id else "/runs"
+    url = _configured_ui() or ui_server.running()
     if url:
         return f"See this run in the Prefect UI: {url}{page}"
     return ("See this run in the Prefect UI: `make ui` starts the Prefect server (it prints "
             f"its address, http://127.0.0.1:4200 unless that port is taken); then open "
             f"<address>{page}")
+
+
+def _configured_ui() -> str | None:
+    """The UI of the configured Prefect API (Prefect derives it: a server's address without
+    /api, or Prefect Cloud's app address); None without one (runs on a temporary server)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+    if not PREFECT_API_URL.value():
+        return None
+    ui = PREFECT_UI_URL.value()
+    return str(ui).rstrip("/") if ui else None
 
 
 def _reset_local_state() -> None:

@@ -6,8 +6,11 @@ Names are verbs, so a run's task list in the UI reads like the steps it took:
 Retries: only a *crash* is retried here — an exception outside the error tree (a dropped
 database connection, a killed thread). ``SyncError``s are not: the connectors already retried
 transient API errors with backoff (one layer of API retries only), and configuration or
-record errors do not get better by repeating. A page is safe to run again: its state is
-checkpointed in one transaction after the targets confirmed, and writes are idempotent.
+record errors do not get better by repeating. A retried page runs again from its start: its
+state is checkpointed in one transaction only after the targets confirmed. A crash before the
+writes, or after an upsert on an external id (Salesforce), repeats safely; a create in SAP
+whose answer was lost after SAP committed it is created again (SAP numbers the partner, so
+nothing links the first create to its record) — a known gap, tests/flows/test_task_retries.py.
 """
 
 from __future__ import annotations

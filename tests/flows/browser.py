@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package; ERPSYNC_CHROMIUM names another binary (a developer's own build).
+CHROMIUM = os.environ.get("ERPSYNC_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1400,900", "--remote-debugging-pipe")
