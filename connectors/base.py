@@ -86,7 +86,10 @@ class TargetRecord:
     value must be in ``fields``. ``ref`` is the caller's correlation id; results carry it back.
     ``etag`` guards an update against a concurrent change (SAP ``If-Match``). ``current`` is
     the record as last read from this system, for connectors that need ids of nested rows to
-    update them (an SAP address's ``AddressID``).
+    update them (an SAP address's ``AddressID``). ``reference_field`` names the field of
+    ``fields`` holding the caller's own id of a record to create, by which a connector whose
+    system assigns keys finds a create it carried out already (its answer lost) instead of
+    making it twice.
     """
 
     ref: str
@@ -95,6 +98,7 @@ class TargetRecord:
     upsert_field: str | None = None
     etag: str | None = None
     current: Mapping[str, FieldValue] | None = None
+    reference_field: str | None = None
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,13 @@ def _plan_create(page: PageProcessor, item: Item) -> None:
     present = {k: v for k, v in item.values.items() if v is not None}
     fields = ctx.writable(page.target, ctx.converter.to_system(
         page.target, present, only=page.fields(page.target)), creating=True)
-    fields = {**ctx.mapping.systems[page.target].create_defaults,
-              **ctx.create_keys.get(page.target, {}), **fields}
-    upsert = ctx.mapping.systems[page.target].upsert_field
+    target = ctx.mapping.systems[page.target]
+    fields = {**target.create_defaults, **ctx.create_keys.get(page.target, {}), **fields}
+    if target.create_reference:  # how a create that may have happened already is found
+        fields[target.create_reference] = item.record.key
+    upsert = target.upsert_field
     item.target_write = TargetRecord(
-        ref=item.cid or "", fields=fields,
+        ref=item.cid or "", fields=fields, reference_field=target.create_reference,
         upsert_field=upsert if upsert and fields.get(upsert) is not None else None)
     item.operation = "create"
 

@@ -28,6 +28,7 @@ from connectors.sap.guard import prepare_updates
 from connectors.sap.metadata import EntityModel
 from connectors.sap.payloads import WriteOptions
 from connectors.sap.reader import Reader
+from connectors.sap.reading import own_field
 from connectors.sap.results import failed, local_result, result_of
 from connectors.sap.services import ServiceDirectory
 from connectors.sap.writing import WritePlan, plan_write
@@ -46,10 +47,18 @@ class Writer:
         self.settings = directory.settings
         self.client = directory.client
 
-    def options(self, entity: EntityModel) -> WriteOptions:
+    def options(self, entity: EntityModel,
+                records: Sequence[TargetRecord] = ()) -> WriteOptions:
+        """How to phrase writes to ``entity``. The reference field of creates is the one the
+        records name (the mapping's ``create_reference``), else the configured one."""
+        named = {record.reference_field for record in records if record.reference_field}
+        if len(named) > 1:
+            raise ConfigError(f"one batch names several reference fields: {sorted(named)}",
+                              code="REFERENCE_FIELDS_DIFFER", system="sap")
+        reference = own_field(f"{entity.set_name} (create_reference)", entity.type,
+                              named.pop()) if named else self.directory.reference_field(entity)
         return WriteOptions(self.settings.nav_create_defaults, self.settings.guard_nav_updates,
-                            self.settings.single_entry_navigations,
-                            self.directory.reference_field(entity))
+                            self.settings.single_entry_navigations, reference)
 
     def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
         """One result per record, in order (see the module docstring)."""
@@ -58,7 +67,7 @@ class Writer:
             raise ConfigError("SAP OData has no upsert by external ID: resolve the key first "
                               "(read_by) and send an update", code="UPSERT_UNSUPPORTED",
                               system="sap")
-        options = self.options(entity)
+        options = self.options(entity, records)
         results: dict[int, WriteResult] = {}
         pending: Indexed = []
         for index, record in self._prepare(entity, records, options, results).items():

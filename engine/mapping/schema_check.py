@@ -94,6 +94,7 @@ class _SystemCheck:
         for i, condition in enumerate(obj.filter):
             if not self.schema.has(condition.field):
                 self.missing((*at, "filter", i, "field"), condition.field, self.schema)
+        self._check_create_reference()
         for name in [*obj.create_defaults, *obj.create_lookups]:
             if not self.schema.has(name):
                 self.missing((*at, "create_defaults" if name in obj.create_defaults
@@ -112,6 +113,18 @@ class _SystemCheck:
             if schema is not None and name in line_models:
                 self._check_rules(line_models[name], child.fields, schema,
                                   ("children", name, "fields"))
+
+    def _check_create_reference(self) -> None:
+        name = self.mapping.systems[self.system].create_reference
+        if name is None:
+            return
+        at: Path_ = ("systems", self.system, "create_reference")
+        field = self.schema.fields.get(name)
+        if field is None:
+            self.missing(at, name, self.schema)
+        elif not field.createable:
+            self.add(at, f"{name!r} cannot be set on create in {self.system} "
+                         f"{self.schema.name}")
 
     def _check_upsert(self) -> None:
         obj = self.mapping.systems[self.system]

@@ -103,7 +103,8 @@ class SystemObject(Strict):
 
     Engine: read changes of ``object`` (its ``key`` is the system's record id), keep only
     records passing ``filter``, create with ``create_defaults`` and ``create_lookups`` added
-    (never, with ``create: false``), and upsert on ``upsert_field`` where set.
+    (never, with ``create: false``) carrying the source key in ``create_reference``, and
+    upsert on ``upsert_field`` where set.
     """
 
     object: str = Field(description="Object name in that system, e.g. Account or A_SalesOrder.")
@@ -129,6 +130,15 @@ class SystemObject(Strict):
         default_factory=dict,
         description="Reference fields set on create to the key of one record found by "
         "constant conditions (the standard price book).",
+    )
+    create_reference: str | None = Field(
+        default=None,
+        description="A field of this object in which every create carries the record's key "
+        "in the system it came from (the Salesforce account Id in SAP's "
+        "BusinessPartnerIDByExtSystem). Before creating, the connector looks for records "
+        "already holding those keys, so a create whose answer was lost, or whose run crashed "
+        "before its checkpoint, is found instead of made twice. For systems that assign their "
+        "own keys (SAP); Salesforce upserts on upsert_field instead.",
     )
 
     def includes(self, fields: Mapping[str, Any]) -> bool:

@@ -132,11 +132,7 @@ def assert_every_customer_once(sandboxes: Sandboxes) -> None:
 @pytest.mark.parametrize("case", [
     ("salesforce", "sync sap page 1 to salesforce", False),
     ("salesforce", "sync sap page 1 to salesforce", True),
-    pytest.param(("sap", "sync salesforce page 1 to sap", True), marks=pytest.mark.xfail(
-        strict=True, raises=AssertionError,
-        reason="known gap (engine): an SAP create whose answer was lost is created again "
-        "by the retried page — SAP numbers the partner, so nothing links the first create "
-        "to the CRM record; the 5 CRM-born customers end up twice in SAP"))],
+    ("sap", "sync salesforce page 1 to sap", True)],
     ids=["before-salesforce-write", "after-salesforce-write", "after-sap-write"])
 def test_a_crashed_page_task_is_retried_and_every_record_is_written_once(
         erpsync_env: Sandboxes, prefect_api: str, monkeypatch: pytest.MonkeyPatch,
