@@ -3,7 +3,8 @@
 Built from Salesforce's published REST API reference and checked against payloads recorded
 from real orgs. It serves OAuth (password, client credentials, JWT bearer), describes of the
 objects the product uses (``catalog.py``), records with validation and relationship
-references by External ID, SOQL (``query``/``queryAll``, parent fields, paging), getUpdated /
+references by External ID, upserts by External ID or idLookup field, SOQL
+(``query``/``queryAll``, parent fields, parent-to-child subqueries, paging), getUpdated /
 getDeleted, sObject Collections, Bulk API 2.0 ingest and query jobs (``bulk/``) and
 ``/limits`` with a daily allowance that runs out. Start it from Python with ``start()`` or
 from a shell with ``python -m sandbox.salesforce --port 8443``; trust it with the CA bundle

@@ -20,10 +20,11 @@ from sandbox.salesforce.describe import describe_global, describe_object, object
 from sandbox.salesforce.errors import ApiError, RecordError, message
 from sandbox.salesforce.execute import matching_ids
 from sandbox.salesforce.paging import LOCATOR, Cursor, batch_size, page
-from sandbox.salesforce.paths import FieldPath, attach_parents, plain, record_json, tree_of
+from sandbox.salesforce.paths import FieldPath, plain, record_json
 from sandbox.salesforce.routing import Reply, Request, Route, dispatch, route
 from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 from sandbox.salesforce.state import Sandbox
+from sandbox.salesforce.subqueries import render_rows
 from sandbox.salesforce.validation import parse_fields
 
 VERSIONS = ("58.0", "59.0", "60.0", "61.0", "62.0", "63.0", "64.0")
@@ -132,8 +133,9 @@ def delete_record(app: Sandbox, req: Request) -> Reply:
 
 
 def _external_key(obj: ObjectSpec, req: Request) -> FieldSpec:
-    spec = obj.field(req.args["field"])
-    if spec is None or not spec.external_id:
+    """An External ID or, on standard objects, another idLookup field (Contact/Email)."""
+    spec = obj.upsert_key(req.args["field"])
+    if spec is None or spec.name == "Id":
         raise ApiError(404, "NOT_FOUND", "Provided external ID field does not exist or is not "
                        f"accessible: {req.args['field']}")
     return spec
@@ -179,7 +181,7 @@ def run_query(app: Sandbox, req: Request) -> Reply:
     found = matching_ids(app.store, bound, include_deleted=include_deleted)
     if bound.count_only:
         return Reply(200, {"totalSize": len(found), "done": True, "records": []})
-    cursor = Cursor(bound.obj, bound.fields, found, req.args["endpoint"],
+    cursor = Cursor(bound.obj, bound.columns, found, req.args["endpoint"],
                     batch_size(req.header("Sforce-Query-Options")))
     return Reply(200, page(app.cursors, cursor, cursor_id=None, start=0, version=_version(req),
                            render=_renderer(app, _version(req))))
@@ -196,14 +198,13 @@ def query_more(app: Sandbox, req: Request) -> Reply:
 
 
 def _renderer(app: Sandbox, version: str) -> Callable[[Cursor, list[str]], list[Json]]:
-    """Turns a page of IDs into JSON records, parents fetched once per relationship."""
+    """Turns a page of IDs into JSON records, parents and children fetched once per
+    relationship."""
     def render(cursor: Cursor, chunk: list[str]) -> list[Json]:
         found = app.store.rows_by_id(cursor.obj.name, chunk)
         rows = [found[i] for i in chunk if i in found]
-        tree = tree_of(list(cursor.fields))
-        if tree:
-            attach_parents(app.store, rows, tree)
-        return [record_json(cursor.obj, list(cursor.fields), row, version) for row in rows]
+        return render_rows(app.store, cursor.obj, cursor.columns, rows, version,
+                           include_deleted=cursor.endpoint == "queryAll")
 
     return render
 

@@ -71,9 +71,10 @@ def delete_records(app: Sandbox, req: Request) -> Reply:
 
 
 def upsert_key(obj: ObjectSpec, name: str) -> FieldSpec:
-    """The External ID field named in the URL (``Id`` also works); 400 otherwise."""
-    spec = obj.field(name)
-    if spec is None or not (spec.external_id or spec.name == "Id"):
+    """The field named in the URL: an External ID, ``Id``, or another idLookup field of a
+    standard object (Contact/Email in a recorded exchange); 400 otherwise."""
+    spec = obj.upsert_key(name)
+    if spec is None:
         raise ApiError(400, "INVALID_FIELD",
                        f"Provided external ID field does not exist or is not accessible: {name}")
     return spec

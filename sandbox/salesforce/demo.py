@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.salesforce import records
-from sandbox.salesforce.objects_sales import ACCOUNT
+from sandbox.salesforce.objects_accounts import ACCOUNT
 from sandbox.salesforce.org import ADMIN_USER
 from sandbox.salesforce.state import Sandbox
 from sandbox.salesforce.validation import parse_fields

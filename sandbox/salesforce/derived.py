@@ -1,5 +1,6 @@
 """Values the server computes: auto numbers, full names, stage-driven flags, values copied
-from a parent (a line's product and list price) and simple products (Quantity x UnitPrice).
+from a parent (a line's product and list price), simple products (Quantity x UnitPrice),
+compound addresses, photo URLs and an opportunity's expected revenue and fiscal period.
 
 Each derived field names its rule in its spec (``derived="parent:PricebookEntryId.UnitPrice"``):
 a closed set of named rules with literal arguments, so objects stay data. A read-only field
@@ -43,12 +44,13 @@ class Derivation:
     data: dict[str, Json]
     given: frozenset[str]
     creating: bool
+    previous: dict[str, Json]  # the record before this write (empty on create)
 
 
-def apply_derived(store: Store, obj: ObjectSpec, data: dict[str, Json], given: set[str],
-                  creating: bool) -> None:
+def apply_derived(store: Store, obj: ObjectSpec, data: dict[str, Json], given: set[str], *,
+                  creating: bool, previous: dict[str, Json] | None = None) -> None:
     """Fill every derived field of ``data`` in field order (dependencies come first)."""
-    context = Derivation(store, obj, data, frozenset(given), creating)
+    context = Derivation(store, obj, data, frozenset(given), creating, previous or {})
     for spec in obj.derived_fields:
         rule, _, argument = str(spec.derived).partition(":")
         writable = spec.createable or spec.updateable
@@ -105,6 +107,47 @@ def _multiply(context: Derivation, spec: FieldSpec, names: str) -> Json:
     return round(float(left) * float(right), spec.scale)
 
 
+_ADDRESS_KEYS = (("city", "City"), ("country", "Country"), ("countryCode", "CountryCode"),
+                 ("geocodeAccuracy", "GeocodeAccuracy"), ("latitude", "Latitude"),
+                 ("longitude", "Longitude"), ("postalCode", "PostalCode"), ("state", "State"),
+                 ("street", "Street"))
+
+
+def _address(context: Derivation, spec: FieldSpec, prefix: str) -> Json:
+    """``BillingAddress``: its parts under the API's keys, or null while all are empty."""
+    parts = {key: context.data.get(prefix + suffix) for key, suffix in _ADDRESS_KEYS
+             if context.obj.field(prefix + suffix) is not None}
+    return parts if any(value is not None for value in parts.values()) else None
+
+
+def _photo_url(context: Derivation, spec: FieldSpec, _: str) -> Json:
+    return f"/services/images/photo/{context.data['Id']}"
+
+
+def _expected_revenue(context: Derivation, spec: FieldSpec, _: str) -> Json:
+    amount, probability = context.data.get("Amount"), context.data.get("Probability")
+    if amount is None or probability is None:
+        return None
+    return round(float(amount) * float(probability) / 100, spec.scale)
+
+
+def _fiscal(context: Derivation, spec: FieldSpec, part: str) -> Json:
+    """The fiscal period of CloseDate in a standard fiscal year (January to December)."""
+    close = context.data.get("CloseDate")
+    if not isinstance(close, str):
+        return None
+    year, quarter = int(close[:4]), (int(close[5:7]) - 1) // 3 + 1
+    return {"FiscalYear": year, "FiscalQuarter": quarter}.get(part, f"{year} {quarter}")
+
+
+def _stage_change(context: Derivation, spec: FieldSpec, _: str) -> Json:
+    """When an update last changed StageName (empty until one does)."""
+    before = context.previous.get("StageName")
+    if context.creating or before == context.data.get("StageName"):
+        return context.data.get(spec.name)
+    return context.data.get("SystemModstamp")
+
+
 RULES: dict[str, Callable[[Derivation, FieldSpec, str], Json]] = {
     "auto_number": _auto_number,
     "full_name": _full_name,
@@ -112,4 +155,9 @@ RULES: dict[str, Callable[[Derivation, FieldSpec, str], Json]] = {
     "copy": _copy,
     "parent": _parent,
     "multiply": _multiply,
+    "address": _address,
+    "photo_url": _photo_url,
+    "expected_revenue": _expected_revenue,
+    "fiscal": _fiscal,
+    "stage_change": _stage_change,
 }

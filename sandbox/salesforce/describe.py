@@ -7,7 +7,8 @@ https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resourc
 
 from __future__ import annotations
 
-from sandbox.salesforce.catalog import OBJECTS, children_of
+from sandbox.salesforce.catalog import OBJECTS
+from sandbox.salesforce.catalog import child_relationships as listed_children
 from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 
 NOT_GROUPABLE = frozenset({"datetime", "double", "currency", "percent"})
@@ -21,6 +22,7 @@ SOAP_TYPES = {
     "double": "xsd:double",
     "currency": "xsd:double",
     "percent": "xsd:double",
+    "address": "urn:address",
 }
 
 MASTER_RECORD_TYPE_ID = "012000000000000AAA"
@@ -36,8 +38,11 @@ _SUMMARY_KEYS = (
 def field_entry(spec: FieldSpec) -> dict[str, Json]:
     """A describe field entry: the spec's attributes plus the constant ones, keys sorted."""
     byte_length = spec.length * 3 if spec.is_text else (18 if spec.is_id else 0)
+    if spec.byte_length is not None:
+        byte_length = spec.byte_length
+    groupable = spec.sortable if spec.groupable is None else spec.groupable
     entry: dict[str, Json] = {
-        "aggregatable": spec.sortable and spec.type != "boolean",
+        "aggregatable": groupable and spec.type != "boolean",
         "aiPredictionField": False, "autoNumber": spec.auto_number, "byteLength": byte_length,
         "calculated": spec.calculated, "calculatedFormula": None,
         "cascadeDelete": spec.cascades and spec.custom,
@@ -48,18 +53,20 @@ def field_entry(spec: FieldSpec) -> dict[str, Json]:
         "displayLocationInDecimal": False, "encrypted": False, "externalId": spec.external_id,
         "extraTypeInfo": spec.extra_type, "filterable": spec.filterable,
         "filteredLookupInfo": None, "formulaTreatNullNumberAsZero": False,
-        "groupable": spec.sortable and spec.type not in NOT_GROUPABLE,
+        "groupable": groupable and spec.type not in NOT_GROUPABLE,
         "highScaleNumber": False, "htmlFormatted": False, "idLookup": spec.id_lookup,
         "inlineHelpText": None, "label": spec.label, "length": spec.length, "mask": None,
         "maskType": None, "name": spec.name, "nameField": spec.name_field,
         "namePointing": False, "nillable": spec.nillable,
         "permissionable": _permissionable(spec),
         "picklistValues": [_picklist_entry(value, label) for value, label in spec.picklist],
-        "polymorphicForeignKey": False, "precision": spec.precision, "queryByDistance": False,
+        "polymorphicForeignKey": False, "precision": spec.precision,
+        "queryByDistance": spec.is_compound,
         "referenceTargetField": None, "referenceTo": list(spec.reference_to),
         "relationshipName": spec.relationship, "relationshipOrder": None,
         "restrictedDelete": False, "restrictedPicklist": spec.restricted, "scale": spec.scale,
-        "searchPrefilterable": False, "soapType": SOAP_TYPES.get(spec.type, "xsd:string"),
+        "searchPrefilterable": _prefilterable(spec),
+        "soapType": SOAP_TYPES.get(spec.type, "xsd:string"),
         "sortable": spec.sortable, "type": spec.type, "unique": spec.unique,
         "updateable": spec.updateable, "writeRequiresMasterRead": False,
     }
@@ -71,6 +78,14 @@ def _permissionable(spec: FieldSpec) -> bool:
     if spec.permissionable is not None:
         return spec.permissionable
     return spec.nillable or spec.custom
+
+
+def _prefilterable(spec: FieldSpec) -> bool:
+    """Search pre-filters work on optional lookups that have a relationship name."""
+    if spec.prefilterable is not None:
+        return spec.prefilterable
+    return (spec.is_reference and spec.nillable and spec.relationship is not None
+            and spec.reference_to != ("User",))
 
 
 def _picklist_entry(value: str, label: str) -> dict[str, Json]:
@@ -114,20 +129,15 @@ def describe_object(obj: ObjectSpec, version: str) -> dict[str, Json]:
 
 
 def child_relationships(obj: ObjectSpec) -> list[dict[str, Json]]:
-    """The describe's ``childRelationships``: every reference to ``obj`` in the org."""
+    """The describe's ``childRelationships``: the references to ``obj`` in the org. A
+    restricting reference (Account -> Order) reads cascadeDelete and restrictedDelete true,
+    as the real Account describe has it."""
     return [{
-        "cascadeDelete": spec.cascades, "childSObject": child.name,
-        "deprecatedAndHidden": False, "field": spec.name, "junctionIdListNames": [],
-        "junctionReferenceTo": [], "relationshipName": _plural_relationship(child, spec),
-        "restrictedDelete": spec.on_parent_delete == "restrict",
-    } for child, spec in children_of(obj)]
-
-
-def _plural_relationship(child: ObjectSpec, spec: FieldSpec) -> str:
-    """Contacts, Orders, Invoice_Lines__r: the name a parent-to-child subquery would use."""
-    if child.custom or spec.custom:
-        return child.label_plural.replace(" ", "_") + "__r"
-    return child.label_plural.replace(" ", "")
+        "cascadeDelete": rel.field.on_parent_delete != "clear", "childSObject": rel.child.name,
+        "deprecatedAndHidden": False, "field": rel.field.name, "junctionIdListNames": [],
+        "junctionReferenceTo": [], "relationshipName": rel.name,
+        "restrictedDelete": rel.field.on_parent_delete == "restrict",
+    } for rel in listed_children(obj)]
 
 
 def _master_record_type(obj: ObjectSpec, version: str) -> dict[str, Json]:

@@ -54,6 +54,15 @@ def matching_ids(store: Store, bound: BoundQuery, *, include_deleted: bool) -> l
     return [record_id for _, record_id in keyed[bound.offset : end]]
 
 
+def in_query_order(bound: BoundQuery, rows: list[dict[str, Json]]) -> list[dict[str, Json]]:
+    """``rows`` (given in creation order) sorted by the query's ORDER BY."""
+    if not bound.order:
+        return rows
+    by_id = {str(row["Id"]): row for row in rows}
+    keyed = _sorted(bound, [(_sort_key(bound, row), str(row["Id"])) for row in rows])
+    return [by_id[record_id] for _, record_id in keyed]
+
+
 def _wanted(bound: BoundQuery) -> int | None:
     return None if bound.limit is None else bound.offset + bound.limit
 

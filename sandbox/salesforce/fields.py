@@ -63,13 +63,64 @@ def deleted() -> FieldSpec:
     return system("IsDeleted", "Deleted", "boolean", default=False)
 
 
-def with_system_fields(id_label: str, *fields: FieldSpec) -> tuple[FieldSpec, ...]:
+def with_system_fields(id_label: str, *fields: FieldSpec,
+                       after: tuple[FieldSpec, ...] = ()) -> tuple[FieldSpec, ...]:
     """An object's fields with the ones every object has: Id and IsDeleted first, then the
-    given ones, then CreatedDate .. SystemModstamp."""
-    return (record_id(id_label), deleted(), *fields, *audit())
+    given ones, then CreatedDate .. SystemModstamp, then ``after`` (where real describes list
+    LastActivityDate, LastViewedDate ...)."""
+    return (record_id(id_label), deleted(), *fields, *audit(), *after)
 
 
-def lookup(name: str, label: str, target: str, relationship: str, **extra: Any) -> FieldSpec:
+def master_record(target: str) -> FieldSpec:
+    """``MasterRecordId``: the surviving record of a merge (the sandbox never merges)."""
+    return read_only("MasterRecordId", "Master Record ID", "reference", length=18,
+                     reference_to=(target,), relationship="MasterRecord", permissionable=False,
+                     prefilterable=False, listed_child=False)
+
+
+def record_type() -> FieldSpec:
+    """``RecordTypeId``: the org defines no record types, so every value is refused."""
+    return lookup("RecordTypeId", "Record Type ID", "RecordType", "RecordType",
+                  permissionable=False, prefilterable=False)
+
+
+def photo_url() -> FieldSpec:
+    return read_only("PhotoUrl", "Photo URL", "url", length=255, extra_type="imageurl",
+                     permissionable=False, derived="photo_url")
+
+
+def activity_dates(*names: str) -> tuple[FieldSpec, ...]:
+    """Dates the platform keeps from activities and the UI (empty for API-only records)."""
+    labels = {"LastActivityDate": "Last Activity", "LastViewedDate": "Last Viewed Date",
+              "LastReferencedDate": "Last Referenced Date",
+              "LastCURequestDate": "Last Stay-in-Touch Request Date",
+              "LastCUUpdateDate": "Last Stay-in-Touch Save Date"}
+    return tuple(read_only(name, labels[name], "date" if name == "LastActivityDate" else
+                           "datetime", permissionable=False) for name in names)
+
+
+def data_com(kind: str) -> tuple[FieldSpec, ...]:
+    """``Jigsaw`` and ``Jigsaw<kind>Id``: the Data.com key and company/contact link."""
+    return (
+        FieldSpec("Jigsaw", "Data.com Key", "string", 20),
+        read_only(f"Jigsaw{kind}Id", f"Jigsaw {kind} ID", "string", length=20,
+                  relationship=f"Jigsaw{kind}", permissionable=False),
+    )
+
+
+CLEAN_STATUSES = (("Matched", "In Sync"), ("Different", "Different"),
+                  ("Acknowledged", "Reviewed"), ("NotFound", "Not Found"),
+                  ("Inactive", "Inactive"), ("Pending", "Not Compared"),
+                  ("SelectMatch", "Select Match"), ("Skipped", "Skipped"))
+
+
+def clean_status() -> FieldSpec:
+    return FieldSpec("CleanStatus", "Clean Status", "picklist", 40, picklist=CLEAN_STATUSES,
+                     restricted=True)
+
+
+def lookup(name: str, label: str, target: str, relationship: str | None,
+           **extra: Any) -> FieldSpec:
     """A reference to one object (standard lookups: nillable, create/update allowed)."""
     kwargs: dict[str, Any] = {"length": 18, "reference_to": (target,),
                               "relationship": relationship, "permissionable": True}
@@ -133,9 +184,15 @@ def auto_name(label: str) -> FieldSpec:
                   id_lookup=True, derived="auto_number")
 
 
+GEOCODE_ACCURACIES = values("Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip",
+                            "Neighborhood", "City", "County", "State", "Unknown")
+
+
 def address(prefix: str, *, country_codes: bool = True) -> tuple[FieldSpec, ...]:
-    """The parts of a compound address (``BillingStreet`` .. ``BillingCountry``), plus the
-    ISO ``<prefix>CountryCode`` picklist of an org with State and Country Picklists."""
+    """A compound address as real describes list it: the parts (``BillingStreet`` ..
+    ``BillingCountry``, the ISO ``<prefix>CountryCode`` picklist of an org with State and
+    Country Picklists), the geolocation parts, then the read-only compound
+    ``<prefix>Address`` the server assembles from them (``derived.py``)."""
     compound = f"{prefix}Address"
     parts = (
         FieldSpec(f"{prefix}Street", f"{prefix} Street", "textarea", 255,
@@ -146,8 +203,14 @@ def address(prefix: str, *, country_codes: bool = True) -> tuple[FieldSpec, ...]
                   compound=compound),
         FieldSpec(f"{prefix}Country", f"{prefix} Country", "string", 80, compound=compound),
     )
-    if not country_codes:
-        return parts
     code = FieldSpec(f"{prefix}CountryCode", f"{prefix} Country Code", "picklist", 10,
                      picklist=COUNTRIES, restricted=True, compound=compound)
-    return (*parts, code)
+    geo = (
+        *(FieldSpec(f"{prefix}{part}", f"{prefix} {part}", "double", precision=18, scale=15,
+                    compound=compound) for part in ("Latitude", "Longitude")),
+        FieldSpec(f"{prefix}GeocodeAccuracy", f"{prefix} Geocode Accuracy", "picklist", 40,
+                  picklist=GEOCODE_ACCURACIES, restricted=True, compound=compound),
+    )
+    whole = read_only(compound, f"{prefix} Address", "address", sortable=False,
+                      derived=f"address:{prefix}")
+    return (*parts, *((code,) if country_codes else ()), *geo, whole)

@@ -1,8 +1,8 @@
 """Which index a query can start from: the part of a WHERE clause the database can answer.
 
 Only conjuncts of the top-level AND count, and only forms an index serves exactly or as a
-superset: ``Id = / IN``, an External ID or unique text field ``= / IN`` (ASCII values, since
-SQLite folds only ASCII case), a reference field ``= / IN``, and a lower bound on
+superset: ``Id = / IN``, an External ID, unique or idLookup text field ``= / IN`` (ASCII
+values, since SQLite folds only ASCII case), a reference field ``= / IN``, and a lower bound on
 ``SystemModstamp`` (``>``, ``>=``, ``=``, also inside an OR whose every branch has one, which
 is what keyset paging sends: ``SystemModstamp > X OR (SystemModstamp = X AND Id > K)``).
 The full predicate still runs on every row the index yields, so narrowing never changes a
@@ -63,7 +63,7 @@ def _equality(cond: Condition, resolve: Resolve, found: dict[str, object]) -> No
         found.setdefault("ids", tuple(i for i in map(ids.normalize, texts) if i))
     elif spec.is_reference:
         found.setdefault("ref", (spec.name, tuple(i for i in map(ids.normalize, texts) if i)))
-    elif (spec.external_id or spec.unique) and all(t.isascii() for t in texts):
+    elif spec.is_key and spec.is_text and all(t.isascii() for t in texts):
         found.setdefault("key", (spec.name, tuple(t.lower() for t in texts)))
 
 

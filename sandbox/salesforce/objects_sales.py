@@ -1,104 +1,41 @@
-"""Account, Contact, Opportunity and OpportunityLineItem as a real org describes them.
+"""Opportunity and OpportunityLineItem as a real org describes them.
 
-The standard fields of Account, Contact and Opportunity agree with real describes in name,
-label, type, length, nillable, createable, updateable, defaults and picklist values (a test
-compares them with recorded describes when the shared fixtures are present). The org has
-State and Country/Territory Picklists enabled, hence the ``*CountryCode`` fields, and is
-single-currency (no ``CurrencyIsoCode`` anywhere). OpportunityLineItem has no recorded
+Opportunity's standard fields agree with a recorded describe in every attribute (a test
+compares both ways when the shared fixtures are present). OpportunityLineItem has no recorded
 describe; it follows the Object Reference:
+https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm
 https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitylineitem.htm
 
-Custom fields: ``ERP_Customer_Number__c`` (unique External ID the sync upserts by),
-``ERP_Blocked__c``, ``ERP_Tax_Number__c``, ``Credit_Limit__c``, ``ERP_Currency__c`` on Account;
-``Tax_Number__c`` is a second, non-unique External ID (a declared match key, and the way to
-reach Salesforce's "more than one record found" upsert error). ``ERP_Contact_Id__c`` on
-Contact, ``ERP_Order_Number__c`` on Opportunity.
+The server computes ``ExpectedRevenue`` (Amount x Probability) and the fiscal period of
+``CloseDate`` (a standard fiscal year starting in January); ``LastStageChangeDate`` is set when
+an update changes the stage. ``ContactId`` may be set on create only and, as in the real
+describe, has no relationship name (it reaches Contact's ``Opportunities`` list). The custom
+``ERP_Order_Number__c`` carries the ERP order a deal became.
 """
 
 from __future__ import annotations
 
 from sandbox.salesforce import fields as f
+from sandbox.salesforce.objects_accounts import LEAD_SOURCES, description
 from sandbox.salesforce.schema import FieldSpec, ObjectSpec
 
-ACCOUNT_TYPES = f.values(
-    "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
-    "Installation Partner", "Technology Partner", "Other",
-)
-INDUSTRIES = f.values(
-    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
-    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
-    "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare",
-    "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit",
-    "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation",
-    "Utilities", "Other",
-)
 STAGES = f.values(
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
     "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won",
     "Closed Lost",
 )
-LEAD_SOURCES = f.values("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 
 
-def _description(label: str) -> FieldSpec:
-    return FieldSpec("Description", label, "textarea", 32000, extra_type="plaintextarea",
-                     filterable=False, sortable=False)
+def _history(name: str) -> FieldSpec:
+    return f.read_only(name, "Opportunity History ID", "reference", length=18,
+                       reference_to=("OpportunityHistory",), relationship=name[:-2],
+                       permissionable=False)
 
 
-ACCOUNT = ObjectSpec(
-    name="Account", label="Account", label_plural="Accounts", key_prefix="001",
-    fields=f.with_system_fields(
-        "Account ID",
-        FieldSpec("Name", "Account Name", "string", 255, nillable=False, name_field=True,
-                  extra_type="switchablepersonname", compound="Name"),
-        FieldSpec("Type", "Account Type", "picklist", 40, picklist=ACCOUNT_TYPES),
-        *f.address("Billing"),
-        *f.address("Shipping"),
-        FieldSpec("Phone", "Account Phone", "phone", 40),
-        FieldSpec("Fax", "Account Fax", "phone", 40),
-        FieldSpec("AccountNumber", "Account Number", "string", 40),
-        FieldSpec("Website", "Website", "url", 255),
-        FieldSpec("Industry", "Industry", "picklist", 40, picklist=INDUSTRIES),
-        FieldSpec("AnnualRevenue", "Annual Revenue", "currency", precision=18),
-        FieldSpec("NumberOfEmployees", "Employees", "int", digits=8),
-        _description("Account Description"),
-        f.owner(),
-        f.external_key("ERP_Customer_Number__c", "ERP Customer Number", 20),
-        f.checkbox("ERP_Blocked__c", "ERP Blocked"),
-        FieldSpec("Tax_Number__c", "Tax Number", "string", 20, external_id=True,
-                  id_lookup=True, custom=True),
-        f.text("ERP_Tax_Number__c", "ERP Tax Number", 20),
-        f.currency("Credit_Limit__c", "Credit Limit"),
-        f.text("ERP_Currency__c", "ERP Currency", 3),
-    ),
-)
+def _fiscal(name: str, label: str) -> FieldSpec:
+    return f.read_only(name, label, "int", digits=8, compound="Fiscal", permissionable=False,
+                       derived=f"fiscal:{name}")
 
-CONTACT = ObjectSpec(
-    name="Contact", label="Contact", label_plural="Contacts", key_prefix="003",
-    fields=f.with_system_fields(
-        "Contact ID",
-        f.account_lookup(),
-        FieldSpec("LastName", "Last Name", "string", 80, nillable=False,
-                  extra_type="personname", compound="Name"),
-        FieldSpec("FirstName", "First Name", "string", 40, extra_type="personname",
-                  compound="Name", permissionable=False),
-        FieldSpec("Salutation", "Salutation", "picklist", 40, extra_type="personname",
-                  compound="Name", permissionable=False,
-                  picklist=f.values("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")),
-        f.system("Name", "Full Name", "string", length=121, extra_type="personname",
-                 name_field=True, defaulted=False, derived="full_name"),
-        *f.address("Mailing"),
-        FieldSpec("Phone", "Business Phone", "phone", 40),
-        FieldSpec("Fax", "Business Fax", "phone", 40),
-        FieldSpec("MobilePhone", "Mobile Phone", "phone", 40),
-        FieldSpec("Email", "Email", "email", 80, id_lookup=True),
-        FieldSpec("Title", "Title", "string", 128),
-        FieldSpec("Department", "Department", "string", 80),
-        _description("Contact Description"),
-        f.owner(),
-        f.external_key("ERP_Contact_Id__c", "ERP Contact Id", 20),
-    ),
-)
 
 OPPORTUNITY = ObjectSpec(
     name="Opportunity", label="Opportunity", label_plural="Opportunities", key_prefix="006",
@@ -107,11 +44,14 @@ OPPORTUNITY = ObjectSpec(
         f.account_lookup(),
         f.checkbox("IsPrivate", "Private", permissionable=True),
         f.record_name("Name", 120),
-        _description("Description"),
+        description("Description"),
         FieldSpec("StageName", "Stage", "picklist", 255, nillable=False, picklist=STAGES),
         f.currency("Amount", "Amount"),
         FieldSpec("Probability", "Probability (%)", "percent", precision=3, defaulted=True,
                   derived="stage:probability"),
+        f.read_only("ExpectedRevenue", "Expected Amount", "currency", precision=18, scale=2,
+                    derived="expected_revenue"),
+        FieldSpec("TotalOpportunityQuantity", "Quantity", "double", precision=18, scale=2),
         FieldSpec("CloseDate", "Close Date", "date", nillable=False),
         FieldSpec("Type", "Opportunity Type", "picklist", 255, picklist=f.values(
             "Existing Customer - Upgrade", "Existing Customer - Replacement",
@@ -129,12 +69,30 @@ OPPORTUNITY = ObjectSpec(
                   defaulted=True, restricted=True, derived="stage:forecast_name",
                   permissionable=False,
                   picklist=f.values("Omitted", "Pipeline", "Best Case", "Commit", "Closed")),
+        f.lookup("CampaignId", "Campaign ID", "Campaign", "Campaign"),
+        f.system("HasOpportunityLineItem", "Has Line Item", "boolean", default=False),
         f.lookup("Pricebook2Id", "Price Book ID", "Pricebook2", "Pricebook2", defaulted=True,
                  permissionable=False),
-        f.system("HasOpportunityLineItem", "Has Line Item", "boolean", default=False),
-        FieldSpec("TotalOpportunityQuantity", "Quantity", "double", precision=18, scale=2),
         f.owner(),
         f.text("ERP_Order_Number__c", "ERP Order Number", 20),
+        after=(
+            *f.activity_dates("LastActivityDate"),
+            f.read_only("LastStageChangeDate", "Last Stage Change Date", "datetime",
+                        permissionable=False, derived="stage_change"),
+            _fiscal("FiscalQuarter", "Fiscal Quarter"),
+            _fiscal("FiscalYear", "Fiscal Year"),
+            f.read_only("Fiscal", "Fiscal Period", "string", length=6, byte_length=6,
+                        permissionable=False, derived="fiscal:Fiscal"),
+            f.lookup("ContactId", "Contact ID", "Contact", None, updateable=False,
+                     permissionable=False),
+            *f.activity_dates("LastViewedDate", "LastReferencedDate"),
+            *(f.system(name, label, "boolean", default=False, filterable=False,
+                       sortable=False, groupable=True, permissionable=False)
+              for name, label in (("HasOpenActivity", "Has Open Activity"),
+                                  ("HasOverdueTask", "Has Overdue Task"))),
+            _history("LastAmountChangedHistoryId"),
+            _history("LastCloseDateChangedHistoryId"),
+        ),
     ),
 )
 
@@ -166,7 +124,5 @@ OPPORTUNITY_LINE_ITEM = ObjectSpec(
     ),
 )
 
-
-
-SALES_OBJECTS = (ACCOUNT, CONTACT, OPPORTUNITY, OPPORTUNITY_LINE_ITEM)
+SALES_OBJECTS = (OPPORTUNITY, OPPORTUNITY_LINE_ITEM)
 

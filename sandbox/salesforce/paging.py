@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.salesforce import ids
-from sandbox.salesforce.paths import FieldPath
+from sandbox.salesforce.paths import Column
 from sandbox.salesforce.schema import Json, ObjectSpec
 
 DEFAULT_BATCH = 2000
@@ -30,7 +30,7 @@ Render = Callable[["Cursor", list[str]], list[Json]]  # the JSON records for som
 @dataclass
 class Cursor:
     obj: ObjectSpec
-    fields: tuple[FieldPath, ...]
+    columns: tuple[Column, ...]
     ids: list[str]
     endpoint: str  # "query" or "queryAll", echoed in nextRecordsUrl
     batch: int

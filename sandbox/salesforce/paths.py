@@ -38,6 +38,17 @@ class FieldPath:
         return current.get(self.spec.name) if isinstance(current, dict) else None
 
 
+@dataclass(frozen=True)
+class ChildColumn:
+    """A parent-to-child subquery in a select list; its result (a query result object, or
+    null without children) is put in the row under ``name`` before rendering."""
+
+    name: str
+
+
+Column = FieldPath | ChildColumn
+
+
 def plain(spec: FieldSpec) -> FieldPath:
     return FieldPath((), (), spec)
 
@@ -66,13 +77,17 @@ def attach_parents(store: Store, rows: list[dict[str, Json]], tree: Tree) -> Non
             attach_parents(store, list(parents.values()), subtree)
 
 
-def record_json(obj: ObjectSpec, paths: list[FieldPath], data: dict[str, Json],
-                version: str) -> dict[str, Json]:
+def record_json(obj: ObjectSpec, columns: list[FieldPath] | list[Column],
+                data: dict[str, Json], version: str) -> dict[str, Json]:
     """A record as query and retrieve return it: ``attributes`` first, then fields in
-    select order, parent fields nested under their relationship (``null`` without parent)."""
+    select order, parent fields nested under their relationship (``null`` without parent),
+    child subquery results under theirs."""
     out: dict[str, Json] = {"attributes": _attributes(obj, data, version)}
-    for path in paths:
-        _put(out, data, path, 0, version)
+    for column in columns:
+        if isinstance(column, ChildColumn):
+            out[column.name] = data.get(column.name)
+        else:
+            _put(out, data, column, 0, version)
     return out
 
 

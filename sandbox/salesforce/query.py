@@ -6,7 +6,11 @@ ascending sorts put nulls first and descending ones last unless ``NULLS FIRST|LA
 otherwise; OFFSET is capped at 2000. Results come in pages of 2000 (or the
 ``Sforce-Query-Options: batchSize`` between 200 and 2000); the matching IDs are snapshotted in
 a server-side cursor so later pages are stable while records change. Field names may go
-through parent relationships (``Account.Name``); ``execute.py`` runs a bound query.
+through parent relationships (``Account.Name``), and a select list may hold parent-to-child
+subqueries over the child relationships the describe declares (``(SELECT Name FROM
+Opportunities)``, with WHERE, ORDER BY and LIMIT; ``subqueries.py`` runs them). An unknown
+relationship is 400 ``INVALID_TYPE``. ``execute.py`` runs a bound query.
+https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_query_using.htm
 https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_comparisonoperators.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
@@ -22,12 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.salesforce import ids
-from sandbox.salesforce.catalog import find_object, target_of
+from sandbox.salesforce.catalog import child_relationship, find_object, target_of
 from sandbox.salesforce.clock import format_datetime, parse_date, parse_datetime
 from sandbox.salesforce.date_literals import day_range
 from sandbox.salesforce.errors import ApiError
 from sandbox.salesforce.narrowing import narrowing_for
-from sandbox.salesforce.paths import FieldPath, Tree, tree_of
+from sandbox.salesforce.paths import ChildColumn, Column, FieldPath, Tree, tree_of
 from sandbox.salesforce.schema import FieldSpec, Json, ObjectSpec
 from sandbox.salesforce.soql import (
     BoolOp,
@@ -63,7 +67,7 @@ class BoundQuery:
     """A query whose names and literals were checked; ready to run against rows."""
 
     obj: ObjectSpec
-    fields: tuple[FieldPath, ...]
+    columns: tuple[Column, ...]  # fields and subqueries (``BoundChild``), in select order
     count_only: bool
     predicate: Predicate
     order: tuple[tuple[FieldPath, bool, bool], ...]  # path, descending, nulls_first
@@ -74,6 +78,14 @@ class BoundQuery:
     where_free: bool  # no WHERE clause: every live (or, for queryAll, every) row matches
 
     @property
+    def fields(self) -> tuple[FieldPath, ...]:
+        return tuple(c for c in self.columns if isinstance(c, FieldPath))
+
+    @property
+    def children(self) -> tuple[BoundChild, ...]:
+        return tuple(c for c in self.columns if isinstance(c, BoundChild))
+
+    @property
     def row_tree(self) -> Tree:
         """The parents a row needs before WHERE and ORDER BY can be evaluated."""
         return tree_of([*self.filter_paths, *(path for path, _, _ in self.order)])
@@ -81,6 +93,15 @@ class BoundQuery:
     @property
     def select_tree(self) -> Tree:
         return tree_of(list(self.fields))
+
+
+@dataclass(frozen=True)
+class BoundChild(ChildColumn):
+    """A parent-to-child subquery: the child records whose ``field`` points at the row,
+    filtered, sorted and limited by ``query`` (bound against the child object)."""
+
+    field: FieldSpec
+    query: BoundQuery
 
 
 def compile_query(text: str, now: datetime | None = None) -> BoundQuery:
@@ -104,11 +125,12 @@ def _query_error(text: str, pos: int, code: str, detail: str) -> ApiError:
 
 
 class _Binder:
-    def __init__(self, text: str, query: Query, today: date) -> None:
+    def __init__(self, text: str, query: Query, today: date,
+                 obj: ObjectSpec | None = None) -> None:
         self._text = text
         self._query = query
         self._today = today
-        obj = find_object(query.sobject.text)
+        obj = obj or find_object(query.sobject.text)
         if obj is None:
             raise _query_error(text, query.sobject.pos, "INVALID_TYPE",
                                f"sObject type '{query.sobject.text}' is not supported.")
@@ -117,12 +139,15 @@ class _Binder:
 
     def bind(self) -> BoundQuery:
         query = self._query
-        fields = tuple(self._field(name) for name in query.fields)
+        columns = tuple(self._field(item) if isinstance(item, Name) else self._child(item)
+                        for item in query.select)
         seen: set[str] = set()
-        for name, path in zip(query.fields, fields, strict=True):
-            if path.name.casefold() in seen:
-                raise self._error(name, "MALFORMED_QUERY", f"duplicate field selected: {path.name}")
-            seen.add(path.name.casefold())
+        for item, column in zip(query.select, columns, strict=True):
+            name = column.name.casefold()
+            if name in seen:
+                raise self._error(item if isinstance(item, Name) else item.sobject,
+                                  "MALFORMED_QUERY", f"duplicate field selected: {column.name}")
+            seen.add(name)
         predicate = self._condition(query.where) if query.where else _always
         order = tuple((self._field(i.field, sort=True), i.descending, i.nulls_first)
                       for i in query.order_by)
@@ -131,8 +156,23 @@ class _Binder:
             raise ApiError(400, "NUMBER_OUTSIDE_VALID_RANGE",
                            f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         narrowing = narrowing_for(query.where, self._plain_field) if query.where else Narrowing()
-        return BoundQuery(self._obj, fields, query.count_only, predicate, order, query.limit,
+        return BoundQuery(self._obj, columns, query.count_only, predicate, order, query.limit,
                           offset, tuple(self._filter_paths), narrowing, query.where is None)
+
+    def _child(self, sub: Query) -> BoundChild:
+        """Bind ``(SELECT ... FROM Relationship ...)`` against the relationship's child."""
+        relationship = child_relationship(self._obj, sub.sobject.text)
+        if relationship is None or relationship.name is None:
+            raise self._error(sub.sobject, "INVALID_TYPE", (
+                f"Didn't understand relationship '{sub.sobject.text}' in FROM part of query "
+                "call. If you are attempting to use a custom relationship, be sure to append "
+                "the '__r' after the custom relationship name. Please reference your WSDL or "
+                "the describe call for the appropriate names."))
+        if sub.offset is not None:
+            raise self._error(sub.sobject, "MALFORMED_QUERY",
+                              "the sandbox does not support OFFSET in a subquery")
+        bound = _Binder(self._text, sub, self._today, relationship.child).bind()
+        return BoundChild(relationship.name, relationship.field, bound)
 
     def _error(self, name: Name | Literal, code: str, detail: str) -> ApiError:
         return _query_error(self._text, name.pos, code, detail)
@@ -148,6 +188,9 @@ class _Binder:
             verb = "sorted" if sort else "filtered"
             raise self._error(name, "INVALID_FIELD",
                               f"field '{spec.name}' can not be {verb} in a query call")
+        if filter_ and spec.is_compound:  # real orgs filter them with DISTANCE() only
+            raise self._error(name, "INVALID_FIELD", f"compound field '{spec.name}' can be "
+                              "filtered only with DISTANCE(), which the sandbox does not serve")
         if filter_:
             self._filter_paths.append(path)
         return path

@@ -68,8 +68,8 @@ def update(ctx: WriteContext, obj: ObjectSpec, raw_id: str, values: dict[str, An
     _raise_fault(ctx, obj, current, checked)
     _check_parents(ctx, obj, checked)
     data = {**current, **checked}
-    apply_derived(ctx.store, obj, data, set(checked), creating=False)
     _stamp(ctx, data)
+    apply_derived(ctx.store, obj, data, set(checked), creating=False, previous=current)
     _check_unique(ctx, obj, data, checked)
     ctx.store.save(obj.name, data)
     return str(data["Id"])

@@ -30,6 +30,14 @@ class FieldSpec:
     that computes a read-only value (see ``derived.py``); ``on_parent_delete`` says what a
     reference does when its parent is deleted: ``cascade`` (master-detail and the standard
     cascades), ``restrict`` (the delete fails) or ``clear`` (the lookup default).
+
+    How the parent's describe lists a reference among its ``childRelationships``:
+    ``child_relationship`` is the name a parent-to-child subquery uses (``""``: the platform's
+    default name, see ``catalog.child_relationship_name``; ``None``: listed without a name, so
+    no subquery can use it) and ``listed_child=False`` leaves it out (MasterRecordId).
+    ``prefilterable``, ``groupable`` (with ``aggregatable``) and ``byte_length`` override
+    the rules ``describe.py`` derives those describe attributes by, for the few real fields
+    that depart from them (ChannelProgramName, Fiscal).
     """
 
     name: str
@@ -63,6 +71,16 @@ class FieldSpec:
     derived: str | None = None
     on_parent_delete: str = "clear"
     permissionable: bool | None = None  # None: derived from nillable/custom
+    prefilterable: bool | None = None  # None: optional lookups with a relationship name
+    groupable: bool | None = None  # None: sortable fields of groupable types
+    byte_length: int | None = None  # None: three bytes per character of text
+    child_relationship: str | None = ""
+    listed_child: bool = True
+
+    @property
+    def is_key(self) -> bool:
+        """Text values records are looked up by: External IDs, unique and idLookup fields."""
+        return self.external_id or self.unique or (self.id_lookup and self.type != "id")
 
     @property
     def is_text(self) -> bool:
@@ -79,6 +97,11 @@ class FieldSpec:
     @property
     def is_reference(self) -> bool:
         return self.type == "reference"
+
+    @property
+    def is_compound(self) -> bool:
+        """A read-only compound value (``BillingAddress``) assembled from its parts."""
+        return self.type == "address"
 
     @property
     def cascades(self) -> bool:
@@ -138,5 +161,16 @@ class ObjectSpec:
 
     @property
     def indexed_keys(self) -> tuple[FieldSpec, ...]:
-        """Text fields matched case-insensitively by value: External IDs and unique fields."""
-        return tuple(f for f in self.fields if (f.external_id or f.unique) and f.is_text)
+        """Text fields matched case-insensitively by value: External IDs, unique fields and
+        the other ``idLookup`` fields (Contact.Email) an upsert may match on."""
+        return tuple(f for f in self.fields if f.is_key and f.is_text)
+
+    def upsert_key(self, name: str) -> FieldSpec | None:
+        """The field an upsert may match records on: ``Id``, an External ID, or (standard
+        objects) any other ``idLookup`` field such as Contact.Email; None otherwise.
+        https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_upsert.htm
+        """
+        spec = self.field(name)
+        if spec is None or not (spec.external_id or spec.id_lookup):
+            return None
+        return spec if spec.name == "Id" or spec.external_id or not self.custom else None

@@ -4,7 +4,8 @@ Grammar (keywords case-insensitive)::
 
     query      := SELECT select FROM name [WHERE condition] [ORDER BY order (, order)*]
                   [LIMIT integer] [OFFSET integer]
-    select     := COUNT ( ) | name (, name)*
+    select     := COUNT ( ) | item (, item)*
+    item       := name | ( query )     -- a parent-to-child subquery, one level deep
     condition  := unary (AND unary)* | unary (OR unary)*     -- mixing needs parentheses
     unary      := NOT unary | ( condition ) | name op literal | name [NOT] IN ( literals )
                 | name LIKE string
@@ -121,13 +122,17 @@ class OrderItem:
 
 @dataclass(frozen=True)
 class Query:
-    fields: tuple[Name, ...]
+    select: tuple[Name | Query, ...]  # a Query here is a subquery: FROM names a relationship
     count_only: bool
     sobject: Name
     where: Condition | None
     order_by: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
+
+    @property
+    def fields(self) -> tuple[Name, ...]:
+        return tuple(item for item in self.select if isinstance(item, Name))
 
 
 def tokenize(text: str) -> list[Token]:
@@ -245,8 +250,14 @@ class _Parser:
         return Name(token.text, token.pos)
 
     def query(self) -> Query:
+        query = self._body(nested=False)
+        if self._peek.kind != "end":
+            raise self._fail()
+        return query
+
+    def _body(self, *, nested: bool) -> Query:
         self._expect_word("SELECT")
-        fields, count_only = self._select_list()
+        select, count_only = self._select_list(nested=nested)
         self._expect_word("FROM")
         sobject = self._name()
         where = None
@@ -256,12 +267,10 @@ class _Parser:
         order_by = self._order_by()
         limit = self._clause_integer("LIMIT")
         offset = self._clause_integer("OFFSET")
-        if self._peek.kind != "end":
-            raise self._fail()
-        return Query(fields, count_only, sobject, where, order_by, limit, offset)
+        return Query(select, count_only, sobject, where, order_by, limit, offset)
 
-    def _select_list(self) -> tuple[tuple[Name, ...], bool]:
-        if self._peek.is_word("COUNT"):
+    def _select_list(self, *, nested: bool) -> tuple[tuple[Name | Query, ...], bool]:
+        if self._peek.is_word("COUNT") and not nested:
             self._next()
             self._expect_punct("(")
             if self._peek.kind != "punct":
@@ -271,11 +280,21 @@ class _Parser:
                 )
             self._expect_punct(")")
             return (), True
-        fields = [self._name()]
+        items = [self._select_item(nested=nested)]
         while self._peek.kind == "punct" and self._peek.text == ",":
             self._next()
-            fields.append(self._name())
-        return tuple(fields), False
+            items.append(self._select_item(nested=nested))
+        return tuple(items), False
+
+    def _select_item(self, *, nested: bool) -> Name | Query:
+        if not (self._peek.kind == "punct" and self._peek.text == "("):
+            return self._name()
+        if nested:  # SOQL nests subqueries one level only
+            raise self._fail()
+        self._next()
+        subquery = self._body(nested=True)
+        self._expect_punct(")")
+        return subquery
 
     def _condition(self) -> Condition:
         first = self._unary()

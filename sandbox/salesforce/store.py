@@ -158,13 +158,17 @@ class Store:
         rows = self.connection.execute(sql, (value,)).fetchall()
         return [row[0] for row in rows if str(json.loads(row[1]).get(field)).casefold() == folded]
 
-    def children(self, sobject: str, field: str, parent_ids: list[str]) -> list[dict[str, Json]]:
-        """Live records of ``sobject`` whose reference ``field`` points at one of the parents."""
+    def children(self, sobject: str, field: str, parent_ids: list[str], *,
+                 include_deleted: bool = False) -> list[dict[str, Json]]:
+        """Live (or all) records of ``sobject`` whose reference ``field`` points at one of the
+        parents, in creation order per parent."""
         found: list[dict[str, Json]] = []
+        live = "" if include_deleted else "is_deleted = 0 AND "
         for start in range(0, len(parent_ids), _CHUNK):
             chunk = parent_ids[start : start + _CHUNK]
-            sql = (f"SELECT data FROM {_table(sobject)} WHERE is_deleted = 0 AND "  # noqa: S608
-                   f"json_extract(data, '$.{_safe(field)}') IN ({','.join('?' * len(chunk))})")
+            sql = (f"SELECT data FROM {_table(sobject)} WHERE {live}"  # noqa: S608
+                   f"json_extract(data, '$.{_safe(field)}') IN ({','.join('?' * len(chunk))}) "
+                   "ORDER BY seq")
             found.extend(json.loads(row[0]) for row in self.connection.execute(sql, chunk))
         return found
 

@@ -145,8 +145,9 @@ def check_values(
         if missing:
             raise RecordError.of("REQUIRED_FIELD_MISSING", missing, field=", ".join(missing))
     stored = {name: _check_value(_spec(obj, name), value) for name, value in values.items()}
-    for prefix in ("Billing", "Shipping", "Mailing"):
-        _sync_country(obj, prefix, stored)
+    for spec in obj.fields:
+        if spec.name.endswith("CountryCode"):
+            _sync_country(obj, spec.name.removesuffix("CountryCode"), stored)
     return stored
 
 
@@ -216,6 +217,10 @@ def _check_reference(spec: FieldSpec, value: str) -> str:
     if "User" in spec.reference_to and normalized not in USERS:
         raise RecordError.of("INVALID_CROSS_REFERENCE_KEY", [spec.name])
     target = target_of(spec)
+    if target is None and "User" not in spec.reference_to:
+        # RecordType, Campaign, Individual ...: the org holds no such records
+        raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"{spec.label}: id value of incorrect "
+                          f"type or record does not exist: {value}", [spec.name])
     if target is not None and not normalized.startswith(target.key_prefix):
         raise RecordError("FIELD_INTEGRITY_EXCEPTION",
                           f"{spec.label}: id value of incorrect type: {value}", [spec.name])

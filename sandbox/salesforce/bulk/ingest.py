@@ -49,8 +49,8 @@ def create_job(app: Sandbox, req: Request) -> Reply:
         raise ApiError(400, "INVALIDJOB", f"InvalidJob : Invalid operation: {operation}")
     job = job_document(app, req, KIND, operation, obj.name, settings=job_settings(body))
     if operation == "upsert":
-        key = obj.field(str(body.get("externalIdFieldName", "")))
-        if key is None or not (key.external_id or key.name == "Id"):
+        key = obj.upsert_key(str(body.get("externalIdFieldName", "")))
+        if key is None:
             raise ApiError(400, "INVALIDJOB", "InvalidJob : External ID was blank or not an "
                            f"External ID field for {obj.name}")
         job["externalIdFieldName"] = key.name

@@ -5,7 +5,8 @@ A job is created ``UploadComplete``, becomes ``InProgress`` and then ``JobComple
 (50 000 by default) with ``Sforce-NumberOfRecords`` and ``Sforce-Locator`` (the next page's
 locator, or ``null`` after the last one); a locator stays valid as long as the job exists.
 Parent fields come as ``Account.Name`` columns; nulls are empty, booleans ``true``/``false``.
-COUNT() and OFFSET are not supported by Bulk queries and are refused when the job is created.
+COUNT(), OFFSET, parent-to-child subqueries and compound fields (``BillingAddress``) are not
+supported by Bulk queries and are refused when the job is created.
 https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm
 https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
 """
@@ -52,6 +53,13 @@ def _compiled(text: str, app: Sandbox) -> BoundQuery:
     if bound.count_only or bound.offset:
         raise ApiError(400, "INVALIDJOB", "InvalidJob : Bulk API 2.0 query jobs do not support "
                        "COUNT() or OFFSET")
+    if bound.children:
+        raise ApiError(400, "INVALIDJOB", "InvalidJob : Bulk API 2.0 query jobs do not support "
+                       "parent-to-child relationship queries")
+    compound = [path.name for path in bound.fields if path.spec.is_compound]
+    if compound:
+        raise ApiError(400, "INVALIDJOB", "InvalidJob : Selecting compound data not supported "
+                       f"in Bulk Query: {', '.join(compound)} (query its parts instead)")
     return bound
 
 

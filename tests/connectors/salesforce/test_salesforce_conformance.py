@@ -25,23 +25,10 @@ STEPS = [(path, n) for path in FILES for n in range(len(load_exchanges(path)))]
 
 Outcome = tuple[Exchange, int, Any, list[str]]
 
-UPSERT_BY_ID_LOOKUP = (
-    "the real org upserts Contacts on Email, an idLookup field that is not an External ID "
-    "(Contact describe: idLookup true, externalId false); the sandbox answers 400 INVALID_FIELD "
-    "'Provided external ID field does not exist or is not accessible: Email'")
-KNOWN_GAPS: dict[tuple[str, int], str] = {
-    ("TestUpsert.test_upsert__rest", 1): UPSERT_BY_ID_LOOKUP,
-    ("TestUpsert.test_upsert__rest", 3): "follows from step 1: no Contacts were made",
-    ("TestUpsert.test_upsert__rest", 4): UPSERT_BY_ID_LOOKUP,
-    ("TestUpsert.test_upsert__rest", 5): (
-        "Opportunity.ContactId (createable, not updateable in the real describe) is missing: "
-        "400 INVALID_FIELD 'No such column ContactId on sobject of type Opportunity'"),
-    ("TestUpsert.test_upsert__rest", 6): (
-        "parent-to-child subqueries, SELECT FirstName, (SELECT Name FROM Opportunities) FROM "
-        "Contact, answer 400 MALFORMED_QUERY"),
-}
-"""Where the sandbox departs from the recorded org today, step by step; strict, so that a fix
-in the sandbox turns the step into a failure until its entry is removed here."""
+KNOWN_GAPS: dict[tuple[str, int], str] = {}
+"""Where the sandbox departs from the recorded org, step by step (none today); each entry
+marks its step xfail(strict), so that a fix in the sandbox turns the step into a failure
+until its entry is removed here."""
 
 
 def _marks(path: Path, step: int) -> list[pytest.MarkDecorator]:

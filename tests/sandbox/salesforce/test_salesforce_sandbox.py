@@ -238,8 +238,11 @@ def test_single_upsert_and_lookup_by_external_id(api: Api) -> None:
     assert again.json()["id"] == created.json()["id"]
     found = api.call("GET", "/sobjects/Account/ERP_Customer_Number__c/c-77").json()
     assert found["Name"] == "Upserted again"
+    # Account.Name is neither an External ID nor an idLookup field
     not_external = api.call("PATCH", "/sobjects/Account/Name/x", json={})
-    assert not_external.status_code == 404
+    assert (not_external.status_code, not_external.json()) == (404, [{
+        "errorCode": "NOT_FOUND",
+        "message": "Provided external ID field does not exist or is not accessible: Name"}])
 
 
 def test_upsert_by_a_non_unique_external_id_answers_300(server: ChildServer,
@@ -532,8 +535,9 @@ def test_collections_upsert_created_flags_and_errors(server: ChildServer, http: 
     assert several[0]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
     assert several[0]["errors"][0]["fields"] == ["Tax_Number__c"]
     not_external = api.collection("PATCH", [{"Name": "x"}], "/Account/Name")
-    assert not_external.status_code == 400
-    assert not_external.json()[0]["errorCode"] == "INVALID_FIELD"
+    assert (not_external.status_code, not_external.json()) == (400, [{
+        "errorCode": "INVALID_FIELD",
+        "message": "Provided external ID field does not exist or is not accessible: Name"}])
     unknown = api.collection("PATCH", [{"ERP_Customer_Number__c": "E-9", "Nope__c": 1}],
                              "/Account" + path)
     assert unknown.status_code == 400 and unknown.json()[0]["errorCode"] == "INVALID_FIELD"
