@@ -2,7 +2,8 @@
 
 ``connectors.base.Connector`` has no delete: most syncs never delete (``deletes: deactivate``
 is the default). A connector that can delete records in batches offers ``delete_batch``;
-``deletes: propagate`` needs it on both systems and stops before the first read otherwise.
+``deletes: propagate`` needs it on each system the sync writes into
+(``SyncMapping.receives_deletes``) and stops before the first read otherwise.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ from canonical import ENTITIES
 from connectors.base import SourceRecord, TargetRecord
 from connectors.errors import RecordRejected
 from engine import recording
+from engine.hashing import content_hash
 from engine.item import Item
 from engine.lines import merge_lines
 from engine.mapping.model import SyncMapping
-from engine.merge import Side, merge
+from engine.merge import Decision, Side, merge
 
 if TYPE_CHECKING:
     from engine.page import PageProcessor
@@ -100,8 +101,9 @@ def plan_update(page: PageProcessor, item: Item) -> None:
 
 def _plan_delete(page: PageProcessor, item: Item) -> None:
     """A record deleted in the source, handled as ``deletes:`` says: ``deactivate`` sets the
-    deactivation field on the target, ``propagate`` deletes the target record, ``ignore``
-    leaves it. Either way the snapshot stays as last agreed."""
+    deactivation field on the target, ``propagate`` deletes the target record (see
+    ``_plan_propagate``), ``ignore`` leaves it. Either way the snapshot stays as last
+    agreed."""
     ctx = page.ctx
     item.operation = "delete_ignored"
     item.merged = dict(page.snapshots.get(item.cid or "") or {})
@@ -110,8 +112,7 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
     if target is None or target.deleted or policy == "ignore":
         return
     if policy == "propagate":
-        item.delete_target = True
-        item.operation = "delete"
+        _plan_propagate(page, item)
         return
     field, value = deactivation(ctx.mapping)
     if field is None:
@@ -122,6 +123,45 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
     item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields,
                                      current=current)
     item.operation = "deactivate"
+
+
+def _plan_propagate(page: PageProcessor, item: Item) -> None:
+    """``deletes: propagate``. The counterpart is deleted, except:
+
+    - in a system this sync never writes into (a one-way sync): nothing happens there;
+    - when it is gone already (deleted on both sides): nothing is sent, it is recorded gone;
+    - when it changed since the last sync (its content is not what the sync last left
+      there): an edit outweighs a removal, as for document lines (``engine/lines.py``). The
+      edited record stays; the deleted one is not created again; the decision is audited.
+    """
+    if not page.ctx.mapping.receives_deletes(page.target):
+        return
+    item.delete_target = True
+    item.operation = "delete" if item.counterpart is not None else "already_deleted"
+    if item.counterpart is not None and edited_since_sync(page, item):
+        keep_edited(page, item, f"{page.target} changed it since the last sync")
+
+
+def edited_since_sync(page: PageProcessor, item: Item) -> bool:
+    """Whether the counterpart's content differs from what the last sync left in the target
+    (the content hash its cross-reference keeps)."""
+    known = item.known[page.target].content_hash
+    values = item.counterpart_values or {}
+    return bool(known) and content_hash({n: values.get(n) for n in page.fields(page.target)}
+                                        ) != known
+
+
+def keep_edited(page: PageProcessor, item: Item, why: str) -> None:
+    """An edit outweighs a removal: the counterpart is not deleted; its current values become
+    the agreed ones (so re-reading it is an echo) and the decision is audited."""
+    item.delete_target = False
+    item.operation = "delete_outweighed"
+    if item.counterpart_values is not None:
+        item.merged = dict(item.counterpart_values)
+    item.decisions.append(Decision(
+        "*", page.target, "edit_outweighs_delete",
+        f"deleted in {page.source}, but {why}: an edit outweighs a removal, so it stays in "
+        f"{page.target} (and is not created again in {page.source})"))
 
 
 def deletes_policy(mapping: SyncMapping) -> str:

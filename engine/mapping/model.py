@@ -150,6 +150,13 @@ class SyncMapping(Strict):
             return False
         return self.flows(rule, self.other(system), system)
 
+    def receives_deletes(self, system: str) -> bool:
+        """Whether ``deletes: propagate`` deletes records in ``system``: only a system this
+        sync writes into (a field flows into it). A delete in the other system of a one-way
+        sync (stock that SAP reports to the CRM) never deletes at its source."""
+        return self.deletes == "propagate" and any(
+            self.writes_into(rule, system) for rule in self.fields.values())
+
     def mapped_fields(self, system: str) -> dict[str, FieldSide]:
         """Canonical field → this system's side, for the fields mapped on it."""
         result: dict[str, FieldSide] = {}

@@ -91,6 +91,7 @@ class _SystemCheck:
         if not self.schema.has(obj.key):
             self.missing((*at, "key"), obj.key, self.schema)
         self._check_upsert()
+        self._check_deletable()
         for i, condition in enumerate(obj.filter):
             if not self.schema.has(condition.field):
                 self.missing((*at, "filter", i, "field"), condition.field, self.schema)
@@ -112,6 +113,14 @@ class _SystemCheck:
             if schema is not None and name in line_models:
                 self._check_rules(line_models[name], child.fields, schema,
                                   ("children", name, "fields"))
+
+    def _check_deletable(self) -> None:
+        """``deletes: propagate`` into an object the system says cannot be deleted (SAP's
+        ``sap:deletable="false"``, Salesforce describe ``deletable: false``)."""
+        if self.mapping.receives_deletes(self.system) and not self.schema.deletable:
+            self.add(("deletes",), f"propagate would delete in {self.system}, but "
+                                   f"{self.system} {self.schema.name} cannot be deleted "
+                                   "there; allowed here: deactivate, ignore")
 
     def _check_upsert(self) -> None:
         obj = self.mapping.systems[self.system]
