@@ -1,0 +1,142 @@
+"""``deletes: propagate`` against the real stand-ins, with a copy of the customer mapping
+(mock-sap lets business partners be deleted; real S/4 does not, see
+tests/engine/test_deletes_validation.py).
+
+A delete in Salesforce reaches the incremental run through ``queryAll``; an outright delete in
+SAP leaves nothing in its change feed, so a reconcile finds it (as in production, where a
+run reconciles by itself when a connector says its delete window has passed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.state.store import StateStore
+from tests.conftest import Sandboxes
+from tests.e2e.people import SalesforceUser, SapUser
+from tests.e2e.sync_helpers import reconcile_customers, run_customers, variant
+
+NUMBER = "1000005"
+
+
+@pytest.fixture
+def mapping(tmp_path: Path) -> Path:
+    return variant(tmp_path / "propagate", ("deletes: deactivate", "deletes: propagate"))
+
+
+@pytest.fixture
+def sap(erpsync_env: Sandboxes) -> SapUser:
+    return SapUser(erpsync_env)
+
+
+@pytest.fixture
+def sf(erpsync_env: Sandboxes) -> SalesforceUser:
+    return SalesforceUser(erpsync_env)
+
+
+def sap_numbers(sap: SapUser) -> set[str]:
+    return {p["BusinessPartner"].lstrip("0") for p in sap.partners()}
+
+
+def sf_numbers(sf: SalesforceUser) -> set[str]:
+    return {str(a["ERP_Customer_Number__c"]).lstrip("0") for a in sf.accounts()
+            if a["ERP_Customer_Number__c"]}
+
+
+def operations(key: str) -> list[tuple[str, str]]:
+    """(system, operation) of the audit trail of the record that has ``key`` somewhere."""
+    return [(row["system"], row["operation"]) for row in StateStore().audit_trail("customers",
+                                                                                  key)]
+
+
+def test_delete_in_salesforce_deletes_the_partner_in_sap_once_and_for_good(
+        erpsync_env: Sandboxes, mapping: Path, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers(mapping)
+    account_id = sf.account_by_number(NUMBER)["Id"]
+    sf.delete(account_id)
+    erpsync_env.clear_logs()
+
+    report = run_customers(mapping)
+
+    assert NUMBER not in sap_numbers(sap)
+    assert report.systems["sap"].deleted == 1
+    (call,) = erpsync_env.sap_writes()
+    assert call["method"] == "POST" and call["path"].endswith("/$batch"), "one $batch"
+    assert ("sap", "delete") in operations(account_id)
+    assert StateStore().verify_audit() == []
+
+    erpsync_env.clear_logs()
+    again = run_customers(mapping)
+    reconciled = reconcile_customers(mapping)
+
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == [], "zero writes"
+    assert again.systems["sap"].deleted == reconciled.systems["sap"].deleted == 0
+    assert NUMBER not in sap_numbers(sap) | sf_numbers(sf), "it never comes back"
+
+
+def test_delete_in_sap_deletes_the_account_in_salesforce_once_and_for_good(
+        erpsync_env: Sandboxes, mapping: Path, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers(mapping)
+    account_id = sf.account_by_number(NUMBER)["Id"]
+    sap.delete(NUMBER)
+    erpsync_env.clear_logs()
+
+    report = reconcile_customers(mapping)
+
+    assert NUMBER not in sf_numbers(sf)
+    assert report.systems["salesforce"].deleted == 1
+    (call,) = erpsync_env.sf_writes()
+    assert call["method"] == "DELETE" and "/composite/sobjects" in call["path"]
+    assert ("salesforce", "delete") in operations(account_id)
+
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+    reconcile_customers(mapping)
+
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == [], "zero writes"
+    assert NUMBER not in sap_numbers(sap) | sf_numbers(sf), "it never comes back"
+
+
+def test_an_edit_in_sap_outweighs_a_delete_in_salesforce(
+        erpsync_env: Sandboxes, mapping: Path, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers(mapping)
+    account_id = sf.account_by_number(NUMBER)["Id"]
+    sf.delete(account_id)
+    sap.update(NUMBER, BusinessPartnerFullName="Bonanza Kept")
+
+    run_customers(mapping)
+
+    assert sap.partner(NUMBER)["BusinessPartnerFullName"] == "Bonanza Kept", "not deleted"
+    assert NUMBER not in sf_numbers(sf), "and the deleted account is not created again"
+    (row,) = [r for r in StateStore().audit_trail("customers", account_id)
+              if r["operation"] == "edit_outweighs_delete"]
+    assert row["system"] == "sap" and "an edit outweighs a removal" in row["reason"]
+
+    sap.update(NUMBER, BusinessPartnerFullName="Bonanza Edited Again")
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+    reconcile_customers(mapping)
+
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+    assert NUMBER in sap_numbers(sap) and NUMBER not in sf_numbers(sf)
+
+
+def test_an_edit_in_salesforce_outweighs_a_delete_in_sap(
+        erpsync_env: Sandboxes, mapping: Path, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers(mapping)
+    account_id = sf.account_by_number(NUMBER)["Id"]
+    sap.delete(NUMBER)
+    sf.update(account_id, Phone="+1 555 0100")
+
+    run_customers(mapping)
+    reconcile_customers(mapping)
+
+    assert sf.account_by_number(NUMBER)["Phone"] == "+1 555 0100", "not deleted"
+    assert NUMBER not in sap_numbers(sap), "and the deleted partner is not created again"
+    assert ("salesforce", "edit_outweighs_delete") in operations(account_id)
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+    reconcile_customers(mapping)
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
