@@ -13,10 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from engine.run import plan_sync, reconcile_sync, run_sync
 from engine.state.store import StateStore
-from tests.conftest import Sandboxes
-from tests.e2e.people import SalesforceUser, SapUser
-from tests.e2e.sync_helpers import reconcile_customers, run_customers, variant
+from tests.conftest import REPO, Sandboxes, _call
+from tests.e2e.people import API, SalesforceUser, SapUser
+from tests.e2e.sync_helpers import reconcile_customers, run_customers, variant, with_sync
+
+MAPPINGS = REPO / "mappings"
+
+
+def _stock_call(env: Sandboxes, row: dict[str, object]) -> None:
+    assert env.sap_stock is not None
+    _call(env.sap_stock.url + "/_stock/levels", "POST", row)
 
 NUMBER = "1000005"
 
@@ -140,3 +148,30 @@ def test_an_edit_in_salesforce_outweighs_a_delete_in_sap(
     run_customers(mapping)
     reconcile_customers(mapping)
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+
+
+def levels(sf: SalesforceUser) -> dict[str, str]:
+    """Salesforce inventory levels: Id by the SAP material-plant key."""
+    return {str(r["ERP_Inventory_Key__c"]): str(r["Id"]) for r in sf.query(
+        "SELECT Id, ERP_Inventory_Key__c FROM Inventory_Level__c")}
+
+
+def test_the_shipped_inventory_sync_plans_runs_and_deletes_levels_whose_stock_is_gone(
+        erpsync_env: Sandboxes, sf: SalesforceUser) -> None:
+    inventory = MAPPINGS / "inventory.yaml"
+    with_sync(run_sync, MAPPINGS / "products.yaml")
+    assert with_sync(plan_sync, inventory).changes, "plans (it stopped before: issue 5)"
+    with_sync(run_sync, inventory)
+    before = levels(sf)
+    _stock_call(erpsync_env, {"Material": "TG11", "Plant": "1710",
+                              "MatlWrhsStkQtyInMatlBaseUnit": None})
+    sf.http.delete(f"{sf.base}{API}/sobjects/Inventory_Level__c/{before['TG12-1710']}",
+                   timeout=30).raise_for_status()
+    erpsync_env.clear_logs()
+
+    report = with_sync(reconcile_sync, inventory)
+
+    assert set(before) - set(levels(sf)) == {"TG11-1710", "TG12-1710"}
+    assert report.systems["salesforce"].deleted == 1
+    assert report.systems["sap"].deleted == 0, "a one-way sync never deletes at its source"
+    assert erpsync_env.sap_writes() == []
