@@ -25,7 +25,7 @@ def static_delete_refusal(system: str, obj: str, key: str) -> str | None:
     if system == "salesforce" and key != "Id":
         # sObject Collections delete by record Id only ("Delete Records Using sObject
         # Collections": ids=<recordId>,...).
-        return (f"salesforce deletes records by Id, but {obj} is keyed by {key!r}: "
+        return (f"{obj} is keyed by {key!r} and Salesforce deletes records by Id only: "
                 "set key: Id (and upsert_field to the external ID)")
     service = DEFAULT_SERVICES.get(obj, "") if system == "sap" else ""
     if service in SAP_READ_ONLY_SERVICES:
