@@ -102,8 +102,8 @@ def plan_update(page: PageProcessor, item: Item) -> None:
 def _plan_delete(page: PageProcessor, item: Item) -> None:
     """A record deleted in the source, handled as ``deletes:`` says: ``deactivate`` sets the
     deactivation field on the target, ``propagate`` deletes the target record (see
-    ``_plan_propagate``), ``ignore`` leaves it. Either way the snapshot stays as last
-    agreed."""
+    ``_plan_propagate``), ``ignore`` leaves it. A counterpart deleted too is left alone and
+    recorded gone. Either way the snapshot stays as last agreed."""
     ctx = page.ctx
     item.operation = "delete_ignored"
     item.merged = dict(page.snapshots.get(item.cid or "") or {})
@@ -111,34 +111,38 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
     policy = deletes_policy(ctx.mapping)
     if target is None or target.deleted or policy == "ignore":
         return
-    if policy == "propagate":
+    if policy == "propagate" and not ctx.mapping.receives_deletes(page.target):
+        return  # a one-way sync: nothing is ever written there, deletes included
+    if item.counterpart is None:
+        item.delete_target = True  # deleted on both sides: nothing to send
+        item.operation = "already_deleted"
+    elif policy == "propagate":
         _plan_propagate(page, item)
-        return
+    else:
+        _plan_deactivate(page, item, target.key)
+
+
+def _plan_deactivate(page: PageProcessor, item: Item, key: str) -> None:
+    ctx = page.ctx
     field, value = deactivation(ctx.mapping)
-    if field is None:
+    if field is None or item.merged is None:
         return
     item.merged[field] = value
     fields = ctx.converter.to_system(page.target, item.merged, only=[field])
     current = item.counterpart.fields if item.counterpart else None  # for before → after
-    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields,
+    item.target_write = TargetRecord(ref=item.cid or "", key=key, fields=fields,
                                      current=current)
     item.operation = "deactivate"
 
 
 def _plan_propagate(page: PageProcessor, item: Item) -> None:
-    """``deletes: propagate``. The counterpart is deleted, except:
-
-    - in a system this sync never writes into (a one-way sync): nothing happens there;
-    - when it is gone already (deleted on both sides): nothing is sent, it is recorded gone;
-    - when it changed since the last sync (its content is not what the sync last left
-      there): an edit outweighs a removal, as for document lines (``engine/lines.py``). The
-      edited record stays; the deleted one is not created again; the decision is audited.
-    """
-    if not page.ctx.mapping.receives_deletes(page.target):
-        return
+    """``deletes: propagate``: the counterpart is deleted, unless it changed since the last
+    sync (its content is not what the sync last left there). Then an edit outweighs a
+    removal, as for document lines (``engine/lines.py``): the edited record stays, the
+    deleted one is not created again, and the decision is audited."""
     item.delete_target = True
-    item.operation = "delete" if item.counterpart is not None else "already_deleted"
-    if item.counterpart is not None and edited_since_sync(page, item):
+    item.operation = "delete"
+    if edited_since_sync(page, item):
         keep_edited(page, item, f"{page.target} changed it since the last sync")
 
 

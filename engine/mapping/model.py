@@ -77,8 +77,9 @@ class SyncMapping(Strict):
     deletes: DeletePolicy = Field(
         default="deactivate",
         description="A record deleted on one side: deactivate it on the other, delete it "
-        "there too (propagate), or do nothing (ignore). Default: deactivate when the "
-        "entity's deactivation field is mapped, else ignore.",
+        "there too (propagate: only in a system this sync writes into, and not when it was "
+        "edited there since the last sync), or do nothing (ignore). Default: deactivate when "
+        "the entity's deactivation field is mapped, else ignore.",
     )
     deactivate_with: Deactivation | None = Field(
         default=None, description="Canonical field and value that mean inactive; default: "

@@ -17,7 +17,13 @@ from engine.run import plan_sync, reconcile_sync, run_sync
 from engine.state.store import StateStore
 from tests.conftest import REPO, Sandboxes, _call
 from tests.e2e.people import API, SalesforceUser, SapUser
-from tests.e2e.sync_helpers import reconcile_customers, run_customers, variant, with_sync
+from tests.e2e.sync_helpers import (
+    plan_customers,
+    reconcile_customers,
+    run_customers,
+    variant,
+    with_sync,
+)
 
 MAPPINGS = REPO / "mappings"
 
@@ -66,6 +72,9 @@ def test_delete_in_salesforce_deletes_the_partner_in_sap_once_and_for_good(
     sf.delete(account_id)
     erpsync_env.clear_logs()
 
+    planned = [c for c in plan_customers(mapping).changes if c.operation == "delete"]
+    assert [(c.system, c.key, c.counterpart) for c in planned] == [("sap", NUMBER, account_id)]
+    assert erpsync_env.sap_writes() == [], "a plan deletes nothing"
     report = run_customers(mapping)
 
     assert NUMBER not in sap_numbers(sap)
