@@ -9,10 +9,12 @@ run reconciles by itself when a connector says its delete window has passed).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from connectors.base import Connector, WriteResult
 from engine.run import plan_sync, reconcile_sync, run_sync
 from engine.state.store import StateStore
 from tests.conftest import REPO, Sandboxes, _call
@@ -184,3 +186,39 @@ def test_the_shipped_inventory_sync_plans_runs_and_deletes_levels_whose_stock_is
     assert report.systems["salesforce"].deleted == 1
     assert report.systems["sap"].deleted == 0, "a one-way sync never deletes at its source"
     assert erpsync_env.sap_writes() == []
+
+
+class EditedBeforeDelete:
+    """The real SAP connector, with a person saving the partner in SAP just before our
+    delete arrives (after the engine read it): SAP refuses the delete under the old ETag."""
+
+    def __init__(self, inner: Connector, sap: SapUser) -> None:
+        self.inner, self.sap = inner, sap
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def delete_batch(self, obj: str, keys: Sequence[str],
+                     etags: Mapping[str, str] | None = None) -> list[WriteResult]:
+        self.sap.update(NUMBER, SearchTerm1="MEANWHILE")
+        return self.inner.delete_batch(obj, keys, etags)  # type: ignore[attr-defined]
+
+
+def test_a_partner_saved_in_sap_after_it_was_read_is_not_deleted(
+        erpsync_env: Sandboxes, mapping: Path, sap: SapUser, sf: SalesforceUser) -> None:
+    run_customers(mapping)
+    account_id = sf.account_by_number(NUMBER)["Id"]
+    sf.delete(account_id)
+
+    report = with_sync(run_sync, mapping,
+                       {"sap": lambda c: EditedBeforeDelete(c, sap)})  # type: ignore[dict-item]
+
+    assert sap.partner(NUMBER)["SearchTerm1"] == "MEANWHILE", "SAP refused: stale ETag"
+    assert report.systems["sap"].deleted == 0 and report.dead_letters == 0
+    (row,) = [r for r in StateStore().audit_trail("customers", account_id)
+              if r["operation"] == "edit_outweighs_delete"]
+    assert "sap changed it after it was read" in row["reason"]
+    erpsync_env.clear_logs()
+    run_customers(mapping)
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+    assert NUMBER not in sf_numbers(sf), "the deleted account is not created again"
