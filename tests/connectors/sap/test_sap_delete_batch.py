@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 import requests
-from sap_support import BP, EDMX, MakeConnector, served, settings_for
+from sap_support import (
+    BP,
+    EDMX,
+    LockedAnswerSession,
+    MakeConnector,
+    Sleeps,
+    add_fault,
+    served,
+    settings_for,
+)
 
 from connectors.base import TargetRecord
 from connectors.errors import ConflictError
@@ -89,3 +98,28 @@ def test_metadata_says_what_may_be_deleted(stock_connector: SapODataConnector) -
     assert real.object_schema("A_BusinessPartnerAddress").deletable is True
     orders = parse_edmx((EDMX / "API_SALES_ORDER_SRV.edmx").read_bytes(), "API_SALES_ORDER_SRV")
     assert orders.object_schema("A_SalesOrder").deletable is True
+
+
+def test_a_record_refused_transiently_is_sent_again(
+        sap: ChildServer, make_connector: MakeConnector, sleeps: Sleeps) -> None:
+    connector = make_connector(session=LockedAnswerSession(changeset=2))
+    keys = ["1000018", "1000019", "1000020"]
+
+    results = connector.delete_batch(BP, keys)
+
+    assert [r.outcome for r in results] == ["updated"] * 3
+    assert len(batch_posts(sap)) == 2 and len(sleeps.waits) == 1
+    assert partner_keys(sap).isdisjoint(keys)
+
+
+def test_a_delete_whose_answer_was_lost_is_sent_again(
+        sap: ChildServer, make_connector: MakeConnector) -> None:
+    connector = make_connector(timeout=0.5)
+    connector.describe(BP)
+    add_fault(sap, match=r"\$batch", method="POST", scenario="slow", count=1)
+
+    (result,) = connector.delete_batch(BP, ["1000017"])
+
+    assert result.outcome == "updated", result.error
+    assert connector.counter.by_kind["batch"] == 2, "the lost one, then once more"
+    assert "1000017" not in partner_keys(sap)
