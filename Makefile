@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean sandbox-down schemas ui ui-down
+.PHONY: demo test lint install clean sandbox-down schemas ui ui-down bench bench-quick
 
 demo: $(STAMP)
 	$(BIN)/erpsync demo
@@ -33,6 +33,12 @@ ui: $(STAMP)  ## the Prefect server and its UI (started if it is not running); p
 
 ui-down: $(STAMP)
 	$(BIN)/erpsync ui --stop
+
+bench: $(STAMP)  ## the benchmark suite, N = 1k, 10k, 100k (hours on 2 cores); bench/results/full.*
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)  ## the same suite at tiny sizes (under 2 minutes); bench/results/quick.*
+	$(BIN)/python -m bench --quick
 
 sandbox-down: $(STAMP)
 	$(BIN)/erpsync sandbox down

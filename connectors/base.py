@@ -55,10 +55,13 @@ class FieldSchema:
 
 @dataclass(frozen=True)
 class ObjectSchema:
-    """The fields of one object, keyed by the system's field name (nested ones as paths)."""
+    """The fields of one object, keyed by the system's field name (nested ones as paths).
+    ``deletable``: whether the system lets this object's records be deleted through its API
+    (Salesforce describe ``deletable``, SAP ``sap:deletable`` on the entity set)."""
 
     name: str
     fields: Mapping[str, FieldSchema]
+    deletable: bool = True
 
     def has(self, field_name: str) -> bool:
         return field_name in self.fields

@@ -22,7 +22,7 @@ from engine.capabilities import DeletesRecords
 from engine.counterparts import reread
 from engine.item import FieldDelta, Item, PlannedChange
 from engine.merge import Decision
-from engine.planning import delta, plan_update
+from engine.planning import delta, keep_edited, plan_update
 
 if TYPE_CHECKING:
     from engine.page import PageProcessor
@@ -128,8 +128,11 @@ def _take_result(page: PageProcessor, item: Item, system: str, result: WriteResu
 
 
 def _delete_targets(page: PageProcessor, items: list[Item]) -> None:
-    """``deletes: propagate``: delete the counterparts of records deleted in the source."""
-    doomed = [i for i in items if i.delete_target and not i.failed]
+    """``deletes: propagate``: delete the counterparts of records deleted in the source, in
+    one ``delete_batch`` call, each guarded by the ETag it was read with where the target
+    has ETags. A counterpart the target refuses to delete because it changed after it was
+    read (a ``ConflictError``: SAP's 412) is kept: an edit outweighs a removal."""
+    doomed = [i for i in items if i.delete_target and not i.failed and i.counterpart]
     if not doomed:
         return
     keys = [i.known[page.target].key for i in doomed]
@@ -140,12 +143,16 @@ def _delete_targets(page: PageProcessor, items: list[Item]) -> None:
         return
     connector = page.ctx.connectors[page.target]
     assert isinstance(connector, DeletesRecords)  # checked before the run started
-    results = connector.delete_batch(page.ctx.obj(page.target), keys)
+    etags = {key: i.counterpart.etag for key, i in zip(keys, doomed, strict=True)
+             if i.counterpart and i.counterpart.etag}
+    results = connector.delete_batch(page.ctx.obj(page.target), keys, etags)
     for item, result in zip(doomed, results, strict=True):
-        if result.outcome == "failed":
-            _take_result(page, item, page.target, result)
-        else:
+        if result.outcome != "failed":
             page.report.systems[page.target].deleted += 1
+        elif isinstance(result.error, ConflictError):
+            keep_edited(page, item, f"{page.target} changed it after it was read")
+        else:
+            _take_result(page, item, page.target, result)
 
 
 def _assign_keys(page: PageProcessor, items: list[Item]) -> None:

@@ -14,10 +14,11 @@ from canonical import ENTITIES
 from connectors.base import SourceRecord, TargetRecord
 from connectors.errors import RecordRejected
 from engine import recording
+from engine.hashing import content_hash
 from engine.item import Item
 from engine.lines import merge_lines
 from engine.mapping.model import SyncMapping
-from engine.merge import Side, merge
+from engine.merge import Decision, Side, merge
 
 if TYPE_CHECKING:
     from engine.page import PageProcessor
@@ -102,8 +103,9 @@ def plan_update(page: PageProcessor, item: Item) -> None:
 
 def _plan_delete(page: PageProcessor, item: Item) -> None:
     """A record deleted in the source, handled as ``deletes:`` says: ``deactivate`` sets the
-    deactivation field on the target, ``propagate`` deletes the target record, ``ignore``
-    leaves it. Either way the snapshot stays as last agreed."""
+    deactivation field on the target, ``propagate`` deletes the target record (see
+    ``_plan_propagate``), ``ignore`` leaves it. A counterpart deleted too is left alone and
+    recorded gone. Either way the snapshot stays as last agreed."""
     ctx = page.ctx
     item.operation = "delete_ignored"
     item.merged = dict(page.snapshots.get(item.cid or "") or {})
@@ -111,19 +113,61 @@ def _plan_delete(page: PageProcessor, item: Item) -> None:
     policy = deletes_policy(ctx.mapping)
     if target is None or target.deleted or policy == "ignore":
         return
-    if policy == "propagate":
-        item.delete_target = True
-        item.operation = "delete"
-        return
+    if policy == "propagate" and not ctx.mapping.receives_deletes(page.target):
+        return  # a one-way sync: nothing is ever written there, deletes included
+    if item.counterpart is None:
+        item.delete_target = True  # deleted on both sides: nothing to send
+        item.operation = "already_deleted"
+    elif policy == "propagate":
+        _plan_propagate(page, item)
+    else:
+        _plan_deactivate(page, item, target.key)
+
+
+def _plan_deactivate(page: PageProcessor, item: Item, key: str) -> None:
+    ctx = page.ctx
     field, value = deactivation(ctx.mapping)
-    if field is None:
+    if field is None or item.merged is None:
         return
     item.merged[field] = value
     fields = ctx.converter.to_system(page.target, item.merged, only=[field])
     current = item.counterpart.fields if item.counterpart else None  # for before → after
-    item.target_write = TargetRecord(ref=item.cid or "", key=target.key, fields=fields,
+    item.target_write = TargetRecord(ref=item.cid or "", key=key, fields=fields,
                                      current=current)
     item.operation = "deactivate"
+
+
+def _plan_propagate(page: PageProcessor, item: Item) -> None:
+    """``deletes: propagate``: the counterpart is deleted, unless it changed since the last
+    sync (its content is not what the sync last left there). Then an edit outweighs a
+    removal, as for document lines (``engine/lines.py``): the edited record stays, the
+    deleted one is not created again, and the decision is audited."""
+    item.delete_target = True
+    item.operation = "delete"
+    if edited_since_sync(page, item):
+        keep_edited(page, item, f"{page.target} changed it since the last sync")
+
+
+def edited_since_sync(page: PageProcessor, item: Item) -> bool:
+    """Whether the counterpart's content differs from what the last sync left in the target
+    (the content hash its cross-reference keeps)."""
+    known = item.known[page.target].content_hash
+    values = item.counterpart_values or {}
+    return bool(known) and content_hash({n: values.get(n) for n in page.fields(page.target)}
+                                        ) != known
+
+
+def keep_edited(page: PageProcessor, item: Item, why: str) -> None:
+    """An edit outweighs a removal: the counterpart is not deleted; its current values become
+    the agreed ones (so re-reading it is an echo) and the decision is audited."""
+    item.delete_target = False
+    item.operation = "delete_outweighed"
+    if item.counterpart_values is not None:
+        item.merged = dict(item.counterpart_values)
+    item.decisions.append(Decision(
+        "*", page.target, "edit_outweighs_delete",
+        f"deleted in {page.source}, but {why}: an edit outweighs a removal, so it stays in "
+        f"{page.target} (and is not created again in {page.source})"))
 
 
 def deletes_policy(mapping: SyncMapping) -> str:

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from engine.page import PageProcessor
 
 WRITE_BACK = "write-back: the merged record differs from the source's values"
-QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing", "not_created")
+QUIET = ("none", "delete_ignored", "skip_deleted_target", "target_missing", "not_created",
+         "already_deleted", "delete_outweighed")
 
 
 def record(page: PageProcessor, item: Item) -> None:
@@ -47,6 +48,11 @@ def record(page: PageProcessor, item: Item) -> None:
         _hold(page, item)
         return
     if item.merged is None:
+        return
+    if item.operation == "target_missing":
+        # Nothing was written and the counterpart is gone: the last agreed state stays, so
+        # that a delete of the counterpart arriving later still sees this record's edit.
+        page.report.systems[page.target].unchanged += 1
         return
     merged, source, target = item.merged, page.source, page.target
     source_values = item.values if item.stale_source else merged
@@ -188,5 +194,6 @@ def why(operation: str, source: str) -> str:
         "update": f"changed in {source} since the last sync",
         "deactivate": f"deleted in {source}; deletes: deactivate marks it inactive here",
         "delete": f"deleted in {source}; deletes: propagate deletes it here",
+        "already_deleted": f"deleted in {source}; deleted here too already: nothing sent",
         "write-back": WRITE_BACK,
     }.get(operation, operation)

@@ -106,7 +106,7 @@ class SyncRun:
                 system, connector, mapping.systems[system].create_lookups)
         if deletes_policy(self.ctx.mapping) == "propagate":
             unable = sorted(s for s, c in self.ctx.connectors.items()
-                            if not isinstance(c, DeletesRecords))
+                            if mapping.receives_deletes(s) and not isinstance(c, DeletesRecords))
             if unable:
                 raise ConfigError(f"deletes: propagate needs connectors that can delete; "
                                   f"{', '.join(unable)} cannot (use deactivate or ignore)",

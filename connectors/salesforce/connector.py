@@ -21,7 +21,7 @@ reads and writes alike (``references``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from connectors.base import (
@@ -35,6 +35,7 @@ from connectors.base import (
 from connectors.errors import ConfigError, TransientError
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.deletes import deletes_visible_since
+from connectors.salesforce.deletes_write import delete_records
 from connectors.salesforce.errors import MAYBE_PROCESSED_CODES, NOT_SENT_CODES, SYSTEM
 from connectors.salesforce.records import source_record
 from connectors.salesforce.schema import SYSTEM_FIELDS, object_schema
@@ -131,6 +132,11 @@ class SalesforceConnector:
         if not records:
             return []
         return BatchWriter(self._client, self.settings, obj, self.describe(obj)).write(records)
+
+    def delete_batch(self, obj: str, keys: Sequence[str],
+                     etags: Mapping[str, str] | None = None) -> list[WriteResult]:
+        """Delete records by Id with sObject Collections (``deletes_write``); ``etags`` unused."""
+        return delete_records(self._client, self.settings, valid_name(obj, "object"), keys)
 
     def deletes_complete_since(self, obj: str, since: datetime) -> bool:
         """False when the org may have forgotten deletes of ``obj`` since ``since`` (older

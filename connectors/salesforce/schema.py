@@ -96,7 +96,8 @@ def object_schema(obj: str, describe: Any, parent_of: ParentLookup) -> ObjectSch
         )
     own = {f.name: f for f in (field_schema(raw) for raw in raw_fields)}
     fields = SalesforceFields(own, relationships_of(raw_fields), parent_of)
-    return ObjectSchema(name=str(describe.get("name") or obj), fields=fields)
+    return ObjectSchema(name=str(describe.get("name") or obj), fields=fields,
+                        deletable=describe.get("deletable") is not False)
 
 
 def relationships(schema: ObjectSchema) -> Mapping[str, Relationship]:

@@ -22,7 +22,7 @@ lacks that service).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 
 import requests
@@ -36,6 +36,7 @@ from connectors.base import (
     WriteResult,
 )
 from connectors.errors import ConfigError, TransientError
+from connectors.sap.deletes import delete_records
 from connectors.sap.delta import DeltaRead
 from connectors.sap.odata import ODataClient
 from connectors.sap.reader import Reader
@@ -142,3 +143,8 @@ class SapODataConnector:
     def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
         """One result per record, in order (see ``writer.py``)."""
         return self._writer.write_batch(obj, records)
+
+    def delete_batch(self, obj: str, keys: Sequence[str],
+                     etags: Mapping[str, str] | None = None) -> list[WriteResult]:
+        """Delete by key in ``$batch``es, If-Match with ``etags`` (see ``deletes.py``)."""
+        return delete_records(self._directory, obj, keys, etags)

@@ -80,6 +80,8 @@ class ServiceModel:
     types: Mapping[str, EntityType]
     sets: Mapping[str, str]
     """entity set name -> qualified entity type name"""
+    undeletable: frozenset[str] = frozenset()
+    """entity sets annotated ``sap:deletable="false"`` (S/4: business partners, products)"""
 
     def entity(self, set_name: str) -> EntityModel:
         if set_name not in self.sets:
@@ -101,7 +103,8 @@ class ServiceModel:
         entity = self.entity(set_name)
         fields: dict[str, FieldSchema] = dict(entity.type.properties)
         self._navigation_fields(entity.type, "", depth, fields, {entity.type.name})
-        return ObjectSchema(name=set_name, fields=fields)
+        return ObjectSchema(name=set_name, fields=fields,
+                            deletable=set_name not in self.undeletable)
 
     def _navigation_fields(self, parent: EntityType, prefix: str, depth: int,
                            fields: dict[str, FieldSchema], above: set[str]) -> None:
@@ -141,8 +144,11 @@ def parse_edmx(document: bytes | str, service: str = "") -> ServiceModel:
         name: _entity_type(name, el, associations, association_sets)
         for name, el in _qualified(schemas, "EntityType")
     }
-    sets = {name: kind for name, kind in _entity_sets(schemas) if kind in types}
-    return _default_target_sets(ServiceModel(name=service, types=types, sets=sets))
+    sets = {name: kind for name, kind, _ in _entity_sets(schemas) if kind in types}
+    undeletable = frozenset(name for name, _, deletable in _entity_sets(schemas)
+                            if not deletable)
+    return _default_target_sets(ServiceModel(name=service, types=types, sets=sets,
+                                             undeletable=undeletable))
 
 
 def _local(tag: str) -> str:
@@ -265,11 +271,13 @@ def _navigation(
     )
 
 
-def _entity_sets(schemas: list[Element]) -> Iterator[tuple[str, str]]:
+def _entity_sets(schemas: list[Element]) -> Iterator[tuple[str, str, bool]]:
+    """Name, entity type and whether it is deletable (``sap:deletable``, true by default)."""
     for schema in schemas:
         for container in _children(schema, "EntityContainer"):
             for element in _children(container, "EntitySet"):
-                yield element.get("Name", ""), element.get("EntityType", "")
+                deletable = _attrs(element).get("deletable", "true") != "false"
+                yield element.get("Name", ""), element.get("EntityType", ""), deletable
 
 
 def _default_target_sets(model: ServiceModel) -> ServiceModel:

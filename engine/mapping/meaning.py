@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from canonical import ENTITIES
+from connectors.deletability import static_delete_refusal
 from engine.mapping import transforms
 from engine.mapping.canonical_paths import (
     collections,
@@ -234,6 +235,8 @@ def _check_upsert(report: _Report) -> None:
 
 def _check_deletes(report: _Report, entity: type[BaseModel]) -> None:
     mapping = report.mapping
+    if mapping.deletes == "propagate":
+        _check_propagate(report)
     if mapping.deletes != "deactivate":
         return
     declared = mapping.deactivate_with
@@ -250,6 +253,18 @@ def _check_deletes(report: _Report, entity: type[BaseModel]) -> None:
                        "systems, or choose deletes: ignore or propagate")
     elif declared:
         _check_literal(report, (*at, "value"), name, value, leaf_annotation(entity, name))
+
+
+def _check_propagate(report: _Report) -> None:
+    """Every system that would receive deletes must be able to delete the mapped object
+    (what can be known without asking it; the live schema is checked when a run starts)."""
+    mapping = report.mapping
+    for system, obj in mapping.systems.items():
+        refusal = (static_delete_refusal(system, obj.object, obj.key)
+                   if mapping.receives_deletes(system) else None)
+        if refusal is not None:
+            report.add(("deletes",), f"propagate would delete in {system}, but {refusal}; "
+                                     "allowed here: deactivate, ignore")
 
 
 def _check_children(report: _Report, entity: type[BaseModel]) -> None:

@@ -77,8 +77,9 @@ class SyncMapping(Strict):
     deletes: DeletePolicy = Field(
         default="deactivate",
         description="A record deleted on one side: deactivate it on the other, delete it "
-        "there too (propagate), or do nothing (ignore). Default: deactivate when the "
-        "entity's deactivation field is mapped, else ignore.",
+        "there too (propagate: only in a system this sync writes into, and not when it was "
+        "edited there since the last sync), or do nothing (ignore). Default: deactivate when "
+        "the entity's deactivation field is mapped, else ignore.",
     )
     deactivate_with: Deactivation | None = Field(
         default=None, description="Canonical field and value that mean inactive; default: "
@@ -149,6 +150,13 @@ class SyncMapping(Strict):
                 system not in self.systems):
             return False
         return self.flows(rule, self.other(system), system)
+
+    def receives_deletes(self, system: str) -> bool:
+        """Whether ``deletes: propagate`` deletes records in ``system``: only a system this
+        sync writes into (a field flows into it). A delete in the other system of a one-way
+        sync (stock that SAP reports to the CRM) never deletes at its source."""
+        return self.deletes == "propagate" and any(
+            self.writes_into(rule, system) for rule in self.fields.values())
 
     def mapped_fields(self, system: str) -> dict[str, FieldSide]:
         """Canonical field → this system's side, for the fields mapped on it."""

@@ -91,6 +91,7 @@ class _SystemCheck:
         if not self.schema.has(obj.key):
             self.missing((*at, "key"), obj.key, self.schema)
         self._check_upsert()
+        self._check_deletable()
         for i, condition in enumerate(obj.filter):
             if not self.schema.has(condition.field):
                 self.missing((*at, "filter", i, "field"), condition.field, self.schema)
@@ -125,6 +126,14 @@ class _SystemCheck:
         elif not field.createable:
             self.add(at, f"{name!r} cannot be set on create in {self.system} "
                          f"{self.schema.name}")
+
+    def _check_deletable(self) -> None:
+        """``deletes: propagate`` into an object the system says cannot be deleted (SAP's
+        ``sap:deletable="false"``, Salesforce describe ``deletable: false``)."""
+        if self.mapping.receives_deletes(self.system) and not self.schema.deletable:
+            self.add(("deletes",), f"propagate would delete in {self.system}, but "
+                                   f"{self.system} {self.schema.name} cannot be deleted "
+                                   "there; allowed here: deactivate, ignore")
 
     def _check_upsert(self) -> None:
         obj = self.mapping.systems[self.system]

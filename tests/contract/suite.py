@@ -4,7 +4,8 @@ A connector's test module subclasses ``ConnectorContract`` and provides a ``harn
 (see ``harness.py``). The properties checked here are the ones the engine relies on:
 change capture in ``(modified_at, key)`` order read inclusively from a cursor, aware UTC
 stamps, batch lookups, one result per written record in order, a rejected record failing
-alone, and configuration problems surfacing as ``ConfigError`` without leaking secrets.
+alone, idempotent batch deletes where the connector offers them, and configuration problems
+surfacing as ``ConfigError`` without leaking secrets.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from connectors.base import Connector, Cursor, SourceRecord
 from connectors.errors import ConfigError, RecordRejected
+from engine.capabilities import DeletesRecords
 from tests.contract.harness import ContractHarness
 
 
@@ -148,6 +150,20 @@ class ConnectorContract:
         before = harness.served_writes()
         assert connector.write_batch(harness.obj, []) == []
         assert harness.served_writes() == before
+
+    def test_delete_batch_deletes_idempotently_with_one_result_per_key(
+            self, harness: ContractHarness, connector: Connector) -> None:
+        if not isinstance(connector, DeletesRecords):
+            pytest.skip(f"{harness.system} offers no delete_batch: deletes: propagate stops "
+                        "before the first read (DELETE_UNSUPPORTED)")
+        keys = harness.seed(3)
+        values = [harness.lookup_value(k) for k in keys]
+        first = connector.delete_batch(harness.obj, keys[:2])
+        again = connector.delete_batch(harness.obj, keys[:2])
+        assert [r.ref for r in first] == keys[:2] == [r.ref for r in again]
+        assert {r.outcome for r in first + again} == {"updated"}, [r.error for r in again]
+        left = connector.read_by(harness.obj, harness.lookup_field, values, harness.fields)
+        assert [r.key for r in left] == keys[2:]
 
     def test_close_twice_is_harmless(self, harness: ContractHarness) -> None:
         made = harness.connector()

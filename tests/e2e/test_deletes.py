@@ -1,7 +1,8 @@
 """Delete policies against the real stand-ins: ``ignore`` leaves the counterpart alone and
-never re-creates the deleted record, ``propagate`` stops before any write when a connector
-cannot delete, and a system that says it may have forgotten deletes (``ReportsDeleteWindow``)
-gets its full key set reconciled within the run. (``deactivate`` is in test_customer_sync.)"""
+never re-creates the deleted record, ``propagate`` deletes the counterpart (more in
+test_deletes_propagate.py), and a system that says it may have forgotten deletes
+(``ReportsDeleteWindow``) gets its full key set reconciled within the run. (``deactivate``
+is in test_customer_sync.)"""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from connectors.base import Connector, ReportsDeleteWindow, TargetRecord, WriteResult
-from connectors.errors import ConfigError
 from connectors.registry import build_connector
 from engine.run import run_sync
 from tests.conftest import Sandboxes
@@ -37,16 +35,19 @@ def test_deletes_ignore_leaves_the_counterpart_and_never_recreates(
     assert erpsync_env.sf_writes() == [], "the deleted account is not created again"
 
 
-def test_deletes_propagate_stops_before_any_write_when_a_connector_cannot_delete(
+def test_deletes_propagate_deletes_the_counterpart_instead_of_blocking_it(
         erpsync_env: Sandboxes, tmp_path: Path) -> None:
     mapping = variant(tmp_path / "propagate", ("deletes: deactivate", "deletes: propagate"))
+    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
+    run_customers(mapping)
+    sf.delete(sf.account_by_number("1000005")["Id"])
     erpsync_env.clear_logs()
 
-    with pytest.raises(ConfigError, match="deletes: propagate needs connectors that can "
-                                          "delete; salesforce, sap cannot"):
-        run_customers(mapping)
+    report = run_customers(mapping)
 
-    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+    assert report.systems["sap"].deleted == 1 and report.systems["sap"].updated == 0
+    assert "1000005" not in {p["BusinessPartner"].lstrip("0") for p in sap.partners()}
+    assert [w["method"] for w in erpsync_env.sap_writes()] == ["POST"], "one $batch"
 
 
 class ForgetsDeletes:
