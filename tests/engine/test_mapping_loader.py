@@ -55,5 +55,7 @@ def test_yaml_merge_keys_and_anchors_load_as_safe_load_reads_them(tmp_path: Path
     assert loaded.source.data == yaml.safe_load(text)
     rule = loaded.mapping.fields["tax_number"]
     assert rule.owner == "sap" and rule.sap is not None and rule.sap.field == "SearchTerm1"
-    assert loaded.source.where(("fields", "tax_number", "owner")) == (42, 5), \
+    # the anchored mapping's own `owner:` line, three lines below its anchor
+    owner_line = text.splitlines().index("  name: &sap_owned_trimmed") + 1 + 3
+    assert loaded.source.where(("fields", "tax_number", "owner")) == (owner_line, 5), \
         "a merged key points at where it is written"
