@@ -114,11 +114,6 @@ class SalesforceClient:
         """True once a response of this org (in this process) carried a ``Date`` header."""
         return self.org.clock() is not None
 
-    def session_proven(self) -> bool:
-        """True when this process holds a session for these settings that a data call has
-        already succeeded with: the org is reachable and the credentials were accepted."""
-        return self.org.session_proven()
-
     # -- calls -------------------------------------------------------------------------------
 
     def call(self, fn: SalesforceCall[T], context: str, *, idempotent: bool = True) -> T:
@@ -264,8 +259,7 @@ class SalesforceClient:
                 self._use(shared)
             else:
                 self.authenticate()
-        assert self._sf is not None and self._token is not None
-        token = self._token
+        assert self._sf is not None
         try:
             result = fn(self._sf)
         except SalesforceError as exc:
@@ -274,7 +268,6 @@ class SalesforceClient:
             raise translate_transport_error(exc, context=context, redact=self.redact) from None
         if isinstance(result, requests.Response) and result.status_code >= 300:
             raise self._api_error(result.status_code, _json_or_text(result), context)
-        self.org.mark_proven(token)
         return result
 
     def _api_error(self, status: int, content: Any, context: str) -> SyncError:

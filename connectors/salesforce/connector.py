@@ -20,8 +20,9 @@ keeps, so that it reconciles full key sets instead (``deletes``).
 
 What a run costs besides its data calls: a login and the describes of the mapped objects,
 once per process for the same org and user (``org_cache``: a run that follows another in the
-same process makes neither, nor the preflight of ``check``), and no getDeleted call while
-the cursor is well inside the recycle-bin window (``delete_window_check``).
+same process makes neither); the preflight of ``check`` (one ``GET /sobjects``, every run);
+and no getDeleted call while the cursor is well inside the recycle-bin window
+(``delete_window_check``).
 
 Writes go through sObject Collections, or Bulk API 2.0 above ``bulk_threshold`` records
 (``writes``). Fields named ``<Relationship>.<Field>`` are parent references by External ID, on
@@ -74,15 +75,11 @@ class SalesforceConnector:
         return self._client.api_usage
 
     def check(self) -> None:
-        """Authenticate with a fresh token and list the org's objects (``GET /sobjects``, the
-        Describe Global resource: cheap, and refused without the "API Enabled" permission);
-        ``ConfigError`` with the reason if that fails. No call at all when this process
-        already holds a session for the same org and credentials that a data call succeeded
-        with: it proved all that, and an expired one is renewed on its first refusal."""
-        if self._client.session_proven():
-            return
+        """List the org's objects (``GET /sobjects``, the Describe Global resource: cheap, and
+        refused without the "API Enabled" permission) with the session this process holds
+        for the same org and credentials, else with a fresh token (an expired session is
+        renewed once); ``ConfigError`` with the reason if that fails."""
         try:
-            self._client.authenticate()
             self._client.rest("GET", "sobjects", "preflight (describe global)")
         except TransientError as exc:
             if exc.code not in NOT_SENT_CODES | MAYBE_PROCESSED_CODES:

@@ -6,7 +6,8 @@ learn the org's clock again each time. Three things are shared:
 
 * the **session** (access token and instance URL): Salesforce sessions live for hours and
   may be used by several clients at once; one that has expired answers
-  ``INVALID_SESSION_ID``, after which the client logs in again once (``client``);
+  ``INVALID_SESSION_ID``, after which the client logs in again once (``client``) and shares
+  the new one;
 * **describe answers**, for ``describe_cache_seconds``: the mapping's start-up schema check
   then costs no call in a run that follows another within that time; a whole call refused
   with a field or type error (the org changed under us) forgets them at once;
@@ -39,8 +40,6 @@ class OrgCache:
     """The shared state of one (org, user, credentials). Use its methods, not its fields."""
 
     token: AccessToken | None = None
-    proven: bool = False
-    """True once a data call succeeded with ``token``: the org is reachable with it."""
     clock_offset: timedelta | None = None
     describes: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
@@ -50,22 +49,13 @@ class OrgCache:
 
     def keep_token(self, token: AccessToken) -> None:
         with _LOCK:
-            self.token, self.proven = token, False
+            self.token = token
 
     def forget_token(self, token: AccessToken | None) -> None:
         """Drop ``token`` (refused); a newer one another connector got meanwhile stays."""
         with _LOCK:
             if token is None or self.token == token:
-                self.token, self.proven = None, False
-
-    def mark_proven(self, token: AccessToken) -> None:
-        with _LOCK:
-            if self.token == token:
-                self.proven = True
-
-    def session_proven(self) -> bool:
-        with _LOCK:
-            return self.token is not None and self.proven
+                self.token = None
 
     def clock(self) -> timedelta | None:
         """How far the org's clock is ahead of ours, once a ``Date`` header told."""

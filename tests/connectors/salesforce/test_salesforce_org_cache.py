@@ -23,14 +23,14 @@ def kinds(sandbox: SandboxControl) -> list[str]:
 
 
 def warmed(settings: SalesforceSettings) -> None:
-    """A first connector of the process: checks, describes, reads (its session is proven)."""
+    """A first connector of the process: checks, describes, reads."""
     with SalesforceConnector(settings) as first:
         first.check()
         first.describe("Account")
         list(first.read_changes("Account", None, ["Name"]))
 
 
-def test_a_later_connector_reuses_session_describe_and_preflight(
+def test_a_later_connector_reuses_session_and_describe(
     sandbox: SandboxControl, settings: SalesforceSettings
 ) -> None:
     warmed(settings)
@@ -41,7 +41,7 @@ def test_a_later_connector_reuses_session_describe_and_preflight(
         assert later.describe("Account").has("ERP_Customer_Number__c")
         list(later.read_changes("Account", None, ["Name"]))
 
-    assert kinds(sandbox) == ["GET queryAll/"]
+    assert kinds(sandbox) == ["GET sobjects", "GET queryAll/"]  # preflight, read: no login
 
 
 def test_other_credentials_share_nothing(
@@ -95,12 +95,12 @@ def test_a_shared_session_that_expired_is_renewed_once_on_first_use(
     sandbox.clear_served()
 
     with SalesforceConnector(settings, CallCounter()) as later:
-        later.check()  # the process's session was proven: no call
+        later.check()
         (record,) = list(later.read_changes("Account", None, ["Name"]))
         assert later.counter.by_kind["auth"] == 1
 
     assert record.key == acme
-    assert kinds(sandbox) == ["GET queryAll/", "token", "GET queryAll/"]
+    assert kinds(sandbox) == ["GET sobjects", "token", "GET sobjects", "GET queryAll/"]
 
 
 # -- one row per Id and instant ------------------------------------------------------------
