@@ -11,6 +11,7 @@ left behind.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -242,18 +243,22 @@ def test_an_incremental_run_with_3_salesforce_changes_makes_2_reads_and_1_write(
 
 # -- schema drift ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("edit", "field"), [
-    (("salesforce: Phone\n", "salesforce: Phone_Direct__c\n"), "Phone_Direct__c"),
-    (("salesforce: ERP_Blocked__c", "salesforce: IsDeleted"), "IsDeleted"),
+@pytest.mark.parametrize(("edit", "says"), [
+    (("salesforce: Phone\n", "salesforce: Phone_Direct__c\n"),
+     "fields.phone.salesforce: salesforce Account has no field 'Phone_Direct__c'"),
+    (("salesforce: ERP_Blocked__c", "salesforce: IsDeleted"),
+     "fields.blocked.salesforce: salesforce Account.IsDeleted can be neither created nor "
+     "updated"),
 ], ids=["field-missing", "field-not-writable"])
 def test_schema_drift_stops_the_run_before_any_write(
-        erpsync_env: Sandboxes, tmp_path: Path, edit: tuple[str, str], field: str) -> None:
+        erpsync_env: Sandboxes, tmp_path: Path, edit: tuple[str, str], says: str) -> None:
     """A mapped field the live describe lacks, or one it says cannot be written, stops the
-    run at its start with an error naming the field; neither system sees a write."""
+    run at its start with an error naming the field (and the mapping's file and line); no
+    data is read from Salesforce and neither system sees a write."""
     mapping = variant(tmp_path / "drift", edit)
     erpsync_env.clear_logs()
 
-    with pytest.raises(ConfigError, match=field):
+    with pytest.raises(ConfigError, match=re.escape(says)):
         run_customers(mapping)
 
     assert erpsync_env.sf_writes() == [] and erpsync_env.sap_writes() == []
