@@ -5,19 +5,23 @@ Every call goes through ``SalesforceClient.call``, which in this order
 
 1. checks the API budget (``budget.ApiBudget``): a call that would overspend this run's share
    of the org's daily allowance, or that the org has no allowance left for, is not made;
-2. authenticates lazily (``auth.request_token``) and builds ``simple_salesforce.Salesforce`` from
-   the token and ``instance_url`` on our own session (which verifies TLS with ``ca_bundle``);
+2. authenticates lazily - with the session this process already holds for the same org, user
+   and credentials (``org_cache``), else with a token request (``auth.request_token``) - and
+   builds ``simple_salesforce.Salesforce`` from the token and ``instance_url`` on our own
+   session (which verifies TLS with ``ca_bundle``);
 3. translates simple-salesforce's exceptions, HTTP error answers of our own raw calls (by
    ``status`` and ``errorCode``) and requests' transport errors into the error tree;
 4. on ``INVALID_SESSION_ID`` (401: the session expired or was revoked) authenticates again once
-   and repeats the call; a second refusal is a ``ConfigError``;
+   and repeats the call; a refusal of the brand-new session is a ``ConfigError`` (no loop:
+   a new login that is refused at once will not be accepted by a third);
 5. retries ``TransientError`` with jittered backoff, at most ``max_retries`` times - except
    ``LimitExhausted``, and except, for a request that is not idempotent (a create), failures
    after which the server may have acted on it (a dropped connection, a read timeout).
 
 A response hook on the session counts every HTTP exchange, token requests included, in the
 ``CallCounter``, feeds ``Sforce-Limit-Info`` to the budget, and keeps the server's clock from
-the ``Date`` header (``server_now``), which decides the delete window.
+the ``Date`` header (``server_now``), which decides the delete window and when to resume
+after the daily allowance ran out.
 Query pages are asked for with ``Sforce-Query-Options: batchSize=n`` (REST API Developer Guide,
 "Query Options Header").
 """
@@ -40,12 +44,14 @@ from connectors.errors import ConfigError, LimitExhausted, SyncError, TransientE
 from connectors.salesforce.auth import AccessToken, request_token
 from connectors.salesforce.budget import ApiBudget, parse_api_usage
 from connectors.salesforce.errors import (
+    SCHEMA_CODES,
     SYSTEM,
     is_worth_retrying,
     is_worth_retrying_once_sent,
     translate_api_error,
     translate_transport_error,
 )
+from connectors.salesforce.org_cache import org_cache
 from connectors.salesforce.retry import bounded_retrying, logger
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.transport import make_session
@@ -66,6 +72,7 @@ _KINDS = (
     ("/limits", "limits"),
 )
 REDACTED = "***"
+SESSION_REFUSED = "INVALID_SESSION_ID"
 
 
 def call_kind(url: str) -> str:
@@ -84,9 +91,11 @@ class SalesforceClient:
         self._session.hooks["response"].append(self._on_response)
         self._token: AccessToken | None = None
         self._sf: Salesforce | None = None
-        self._clock_offset = timedelta(0)
+        self.org = org_cache(settings)
         self.budget = ApiBudget(
-            settings.api_budget_share, timedelta(seconds=settings.limit_resume_after_seconds)
+            settings.api_budget_share,
+            timedelta(seconds=settings.limit_resume_after_seconds),
+            now=self.server_now,
         )
 
     def __repr__(self) -> str:
@@ -99,7 +108,11 @@ class SalesforceClient:
 
     def server_now(self) -> datetime:
         """The org's clock, as far as the last response's ``Date`` header tells (else ours)."""
-        return datetime.now(UTC) + self._clock_offset
+        return datetime.now(UTC) + (self.org.clock() or timedelta(0))
+
+    def knows_server_clock(self) -> bool:
+        """True once a response of this org (in this process) carried a ``Date`` header."""
+        return self.org.clock() is not None
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -178,11 +191,16 @@ class SalesforceClient:
     # -- session -----------------------------------------------------------------------------
 
     def authenticate(self) -> None:
-        """Get a fresh token now (``check`` and re-authentication)."""
-        self._token = request_token(self._session, self._settings, self.redact)
+        """Get a fresh token now (``check`` and re-authentication) and share it."""
+        token = request_token(self._session, self._settings, self.redact)
+        self.org.keep_token(token)
+        self._use(token)
+
+    def _use(self, token: AccessToken) -> None:
+        self._token = token
         self._sf = Salesforce(
-            instance_url=self._token.instance_url,
-            session_id=self._token.value.get_secret_value(),
+            instance_url=token.instance_url,
+            session_id=token.value.get_secret_value(),
             session=self._session,
             version=self._settings.api_version,
             object_pairs_hook=dict,
@@ -214,16 +232,33 @@ class SalesforceClient:
         try:
             return self._invoke(fn, context)
         except ConfigError as exc:
-            if exc.code != "INVALID_SESSION_ID":
+            if exc.code != SESSION_REFUSED:
                 raise
             logger.info("salesforce %s: session expired or revoked; authenticating again", context)
+            self.org.forget_token(self._token)
             self.authenticate()
+        try:
             return self._invoke(fn, context)
+        except ConfigError as again:
+            if again.code != SESSION_REFUSED:
+                raise
+            self.org.forget_token(self._token)
+            raise ConfigError(
+                f"{context}: Salesforce refused a brand-new session right after logging in "
+                f"again ({again.message}); check the integration user's profile, login IP "
+                "ranges and the connected app's session policy",
+                code=SESSION_REFUSED,
+                system=SYSTEM,
+            ) from None
 
     def _invoke(self, fn: SalesforceCall[T], context: str) -> T:
         self.budget.ensure(1, context)
         if self._sf is None:
-            self.authenticate()
+            shared = self.org.take_token()
+            if shared is not None:
+                self._use(shared)
+            else:
+                self.authenticate()
         assert self._sf is not None
         try:
             result = fn(self._sf)
@@ -245,6 +280,8 @@ class SalesforceClient:
             # Same code, other cause: too many concurrent long-running requests. That passes
             # in seconds, so it is an ordinary transient error, retried with backoff.
             return TransientError(error.message, code=error.code, system=SYSTEM)
+        if isinstance(error, ConfigError) and error.code in SCHEMA_CODES:
+            self.org.forget_describes()  # the org changed: the next run describes it afresh
         return error
 
     def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -262,7 +299,7 @@ class SalesforceClient:
         except (TypeError, ValueError):
             return
         if server.tzinfo is not None:
-            self._clock_offset = server - datetime.now(UTC)
+            self.org.keep_clock(server - datetime.now(UTC))
 
 
 def _json_or_text(response: requests.Response) -> Any:

@@ -9,10 +9,20 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/resources-queryall
 
 The cursor is read inclusively and moved back by ``lookback_seconds``: a record's
 SystemModstamp is set when its transaction starts, so a slow transaction can make a smaller stamp
-visible after a faster one was read. Records seen twice within one read are yielded once; across
-reads the engine's content hashes drop the overlap. The recycle bin forgets deletes after 15
-days; ``deletes_complete_since`` tells the engine when a cursor is older than what the org still
+visible after a faster one was read. A row that comes twice within one read (the same Id at the
+same SystemModstamp, e.g. repeated across a page boundary) is yielded once: the rows arrive in
+``(SystemModstamp, Id)`` order, so only the Ids of the current instant are remembered
+(``records.once_per_instant``). A record changed again while the read pages on may come back
+later with its newer stamp: that is a newer version, not a repeat. Across reads the engine's
+content hashes drop the overlap. The recycle bin forgets deletes after 15 days;
+``deletes_complete_since`` tells the engine when a cursor is older than what the org still
 keeps, so that it reconciles full key sets instead (``deletes``).
+
+What a run costs besides its data calls: a login and the describes of the mapped objects,
+once per process for the same org and user (``org_cache``: a run that follows another in the
+same process makes neither); the preflight of ``check`` (one ``GET /sobjects``, every run);
+and no getDeleted call while the cursor is well inside the recycle-bin window
+(``delete_window_check``).
 
 Writes go through sObject Collections, or Bulk API 2.0 above ``bulk_threshold`` records
 (``writes``). Fields named ``<Relationship>.<Field>`` are parent references by External ID, on
@@ -37,7 +47,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.deletes import deletes_visible_since
 from connectors.salesforce.deletes_write import delete_records
 from connectors.salesforce.errors import MAYBE_PROCESSED_CODES, NOT_SENT_CODES, SYSTEM
-from connectors.salesforce.records import source_record
+from connectors.salesforce.records import once_per_instant, source_record
 from connectors.salesforce.schema import SYSTEM_FIELDS, object_schema
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.soql import SoqlQuery, chunk_values, valid_name
@@ -66,11 +76,11 @@ class SalesforceConnector:
         return self._client.api_usage
 
     def check(self) -> None:
-        """Authenticate with a fresh token and list the org's objects (``GET /sobjects``, the
-        Describe Global resource: cheap, and refused without the "API Enabled" permission);
-        ``ConfigError`` with the reason if that fails."""
+        """List the org's objects (``GET /sobjects``, the Describe Global resource: cheap, and
+        refused without the "API Enabled" permission) with the session this process holds
+        for the same org and credentials, else with a fresh token (an expired session is
+        renewed once); ``ConfigError`` with the reason if that fails."""
         try:
-            self._client.authenticate()
             self._client.rest("GET", "sobjects", "preflight (describe global)")
         except TransientError as exc:
             if exc.code not in NOT_SENT_CODES | MAYBE_PROCESSED_CODES:
@@ -82,13 +92,20 @@ class SalesforceConnector:
             ) from None
 
     def describe(self, obj: str) -> ObjectSchema:
-        """Fields of ``obj`` from sObject Describe, cached for the connector's life."""
+        """Fields of ``obj`` from sObject Describe, cached for the connector's life and shared
+        with the process's other connectors of this org for ``describe_cache_seconds``."""
         if obj not in self._schemas:
             name = valid_name(obj, "object")
-            answer = self._client.rest(
-                "GET", "/".join(("sobjects", name, "describe")), f"describe {obj}"
-            )
+            org = self._client.org
+            answer = org.describe(name, self.settings.describe_cache_seconds)
+            fresh = answer is None
+            if fresh:
+                answer = self._client.rest(
+                    "GET", "/".join(("sobjects", name, "describe")), f"describe {obj}"
+                )
             self._schemas[obj] = object_schema(obj, answer, self.describe)
+            if fresh:  # only an answer that made a schema is shared
+                org.keep_describe(name, answer)
         return self._schemas[obj]
 
     def read_changes(
@@ -107,9 +124,8 @@ class SalesforceConnector:
         pages = self._client.query_pages(
             query.build(), include_deleted=True, context=f"queryAll {obj}"
         )
-        for page in pages:
-            for row in page:
-                yield source_record(obj, row, selected)
+        rows = (source_record(obj, row, selected) for page in pages for row in page)
+        yield from once_per_instant(rows)
 
     def read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
@@ -141,7 +157,8 @@ class SalesforceConnector:
     def deletes_complete_since(self, obj: str, since: datetime) -> bool:
         """False when the org may have forgotten deletes of ``obj`` since ``since`` (older
         than its 15-day window, or purged): the engine must reconcile key sets instead."""
-        return deletes_visible_since(self._client, valid_name(obj, "object"), since)
+        return deletes_visible_since(self._client, valid_name(obj, "object"), since,
+                                     self.settings.delete_window_check)
 
     def close(self) -> None:
         self._client.close()

@@ -100,6 +100,12 @@ CONFIG_CODES: frozenset[str] = frozenset(
 )
 """Nothing will work until an admin fixes the mapping, permissions or credentials."""
 
+SCHEMA_CODES: frozenset[str] = frozenset(
+    {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "INVALID_TYPE"}
+)
+"""Whole calls refused for a field or object the describe we hold promised: the org's schema
+changed since (cached describes must go)."""
+
 RECORD_CODES: frozenset[str] = frozenset(
     {
         "DUPLICATE_VALUE",

@@ -8,7 +8,7 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,3 +50,18 @@ def source_record(obj: str, row: Mapping[str, Any], selected: Iterable[str] = ()
         modified_at=parse_datetime(row.get("SystemModstamp")),
         deleted=bool(row.get("IsDeleted", False)),
     )
+
+
+def once_per_instant(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
+    """``records``, ordered by ``(modified_at, key)``, without a key repeated at the same
+    instant. Only the keys of the current instant are held, so memory stays bounded by the
+    rows that share one SystemModstamp, however long the read."""
+    instant: datetime | None = None
+    seen: set[str] = set()
+    for record in records:
+        if record.modified_at != instant:
+            instant, seen = record.modified_at, set()
+        elif record.key in seen:
+            continue
+        seen.add(record.key)
+        yield record

@@ -79,6 +79,23 @@ class SalesforceSettings(BaseModel):
         "when a transaction starts, so a long transaction can commit a smaller stamp after a "
         "read has passed it.",
     )
+    describe_cache_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="Connectors of one process share describe answers of the same org and "
+        "user for this long (0: each connector describes for itself): a run that follows "
+        "another within it checks its mapping without a describe call. A call refused for "
+        "an unknown field or type forgets them at once.",
+    )
+    delete_window_check: Literal["clock", "getdeleted"] = Field(
+        "clock",
+        description="How a run decides that queryAll still sees every delete since its "
+        "cursor. ``clock``: by the cursor's age on the org's clock (the recycle bin keeps "
+        "deletes 15 days; a cursor more than a day inside that needs no call, one near the "
+        "edge asks getDeleted). ``getdeleted``: ask getDeleted every run, which also notices "
+        "deletes purged early (an admin emptying the recycle bin, hard deletes through the "
+        "Bulk API) and then reconciles key sets; one call more per run.",
+    )
     write_batch_size: int = Field(200, ge=1, le=200, description="Records per sObject Collection.")
     read_by_chunk_size: int = Field(
         200, ge=1, le=1000, description="Values per ``IN (...)`` query in read_by."

@@ -25,6 +25,17 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 T = TypeVar("T")
 
 
+@pytest.fixture(autouse=True)
+def new_process_per_test() -> None:
+    """Each test's flow runs start as a flow run under ``prefect serve`` does, in a process of
+    its own: without the Salesforce session and describes an earlier test's runs left in this
+    one (``connectors.salesforce.org_cache``), so that the calls a run makes, and the API
+    budget they spend, do not depend on which tests ran before."""
+    from connectors.salesforce.org_cache import clear_org_caches
+
+    clear_org_caches()
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[str]:
     from prefect.settings import (

@@ -13,8 +13,18 @@ from salesforce_support import SandboxControl, make_settings
 
 from connectors.base import CallCounter
 from connectors.salesforce import SalesforceConnector, SalesforceSettings
+from connectors.salesforce.org_cache import clear_org_caches
 from sandbox import salesforce as sandbox_salesforce
 from sandbox.process import ChildServer
+
+
+@pytest.fixture(autouse=True)
+def fresh_process() -> Iterator[None]:
+    """Each test starts as a new process would: no shared session, describe or clock (the
+    tests here count the calls of one connector; test_salesforce_org_cache.py the sharing)."""
+    clear_org_caches()
+    yield
+    clear_org_caches()
 
 
 @pytest.fixture(scope="module")

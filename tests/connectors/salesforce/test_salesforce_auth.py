@@ -101,6 +101,22 @@ def test_session_expiry_between_pages_is_transparent(
     assert connector.counter.by_kind["auth"] == 2
 
 
+def test_a_session_refused_right_after_a_new_login_is_a_config_error_without_a_loop(
+    sandbox: SandboxControl, connector: SalesforceConnector
+) -> None:
+    connector.check()
+    sandbox.faults(bursts=[{"kind": "expire_session", "count": 2, "path_contains": "/query"}])
+    sandbox.clear_served()
+
+    with pytest.raises(ConfigError, match="brand-new session") as caught:
+        list(connector.read_changes("Account", None, ["Name"]))
+
+    assert caught.value.code == "INVALID_SESSION_ID"
+    assert connector.counter.by_kind["auth"] == 2  # check's login and exactly one more
+    assert [c["status"] for c in sandbox.served_data_calls(marker="/query")] == [401, 401]
+    assert list(connector.read_changes("Account", None, ["Name"])) == []  # and it recovers
+
+
 def test_a_token_that_outlives_its_ttl_is_renewed_once(
     sandbox: SandboxControl, connector: SalesforceConnector
 ) -> None:

@@ -9,7 +9,8 @@ the calls in the sandbox's own request log and the records in the sandbox's own 
 * a 503 burst (and a dropped connection, in test_salesforce_faults.py) mid-run ends with every
   record written exactly once.
 
-These are connector-level checks: the engine engineer covers the run-level behaviour.
+These are connector-level checks. The same claims for whole engine runs (login, describes and
+the delete-window check counted too) are in tests/e2e/test_salesforce_runs.py.
 """
 
 from __future__ import annotations
