@@ -34,7 +34,7 @@ ui: $(STAMP)  ## the Prefect server and its UI (started if it is not running); p
 ui-down: $(STAMP)
 	$(BIN)/erpsync ui --stop
 
-bench: $(STAMP)  ## the benchmark suite, N = 1k, 10k, 100k (hours on 2 cores); bench/results/full.*
+bench: $(STAMP)  ## the benchmark suite, N = 1k, 10k, 100k (an hour or more on 2 cores)
 	$(BIN)/python -m bench
 
 bench-quick: $(STAMP)  ## the same suite at tiny sizes (under 2 minutes); bench/results/quick.*

@@ -39,8 +39,8 @@ def parse(argv: list[str]) -> Config:
     parser.add_argument("--sizes", type=_ints, help=f"N values (default {FULL_SIZES})")
     parser.add_argument("--ks", type=_ints, help=f"changes per incremental run ({FULL_KS})")
     parser.add_argument("--per-record-cap", type=int, default=PER_RECORD_CAP,
-                        help="upserts the per-record baseline really sends; beyond it its "
-                             "calls and time are extrapolated and marked so")
+                        help="for N above this, the per-record baseline sends only this many "
+                             "upserts; its calls and time are extrapolated and marked so")
     parser.add_argument("--name", help="result file name (default: quick, full or sizes-...)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder ({OUT})")
     parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out: "

@@ -31,8 +31,8 @@ def markdown(results: dict[str, Any]) -> str:
     parts = [f"# Benchmarks: {meta['name']}\n",
              f"{machine['cpus']} CPUs, Python {machine['python']}, {machine['platform']}; "
              f"sizes {', '.join(map(str, meta['sizes']))}; k {', '.join(map(str, meta['ks']))}; "
-             f"per-record baseline capped at {meta['per_record_cap']} upserts "
-             f"(beyond: extrapolated, marked *). Started {meta['started_at']}.\n"]
+             f"per-record baseline capped at {meta['per_record_cap']:,} upserts for larger N "
+             f"(the rest extrapolated, marked *). Started {meta['started_at']}.\n"]
     sections = [("Initial load ERP → Salesforce", _initial_load, "initial_load"),
                 ("Side by side (same sandbox, same run)", _side_by_side, "initial_load"),
                 ("Idempotent re-run right after the load", _rerun, "idempotent_rerun"),
