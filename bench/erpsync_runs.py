@@ -1,7 +1,8 @@
 """One run of the ``customers`` sync as a script runs it (``engine.run.run_sync``), measured.
 
-Every run builds fresh connectors, as a scheduled run does, so its calls include the
-token, the describe and the ``$metadata`` each run pays. Calls are reported twice: as the
+Every run builds fresh connectors with the Salesforce connector's per-process caches cleared,
+as a scheduled run in a new process does, so its calls include the token, the describe and
+the ``$metadata`` each run pays. Calls are reported twice: as the
 connectors counted them (by kind) and as the systems' own request logs saw them (with the
 writes among them), so neither count is taken on trust.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from bench.meter import measuring
 from bench.systems import REPO, Systems
 from connectors.registry import build_connector
+from connectors.salesforce.org_cache import clear_org_caches
 from engine.mapping import load_mapping
 from engine.run import run_sync
 from engine.state.store import StateStore
@@ -25,6 +27,7 @@ def measured_run(systems: Systems, state_db: Path, *, python_memory: bool = True
                  ) -> dict[str, Any]:
     """Run the sync once against ``state_db``; its counts, calls, time and memory."""
     systems.use_state(state_db)
+    clear_org_caches()  # a scheduled run is a new process: no session or describe to reuse
     loaded = load_mapping(MAPPING)
     connectors = {system: build_connector(system) for system in loaded.mapping.systems}
     store = StateStore()
