@@ -14,7 +14,7 @@ learn the org's clock again each time. Three things are shared:
 * the **org's clock** offset, read from ``Date`` headers (``deletes`` decides the recycle-bin
   window by it).
 
-The key is a hash over the login URL, API version, grant, user, app, key file and the
+The key is a hash over the login and instance URLs, API version, grant, user, app, key file and the
 credentials themselves, so connectors with other credentials never see this session (a
 refused password stays refused). Nothing here is written to disk: a new process starts
 with nothing. Every entry is read and replaced under one lock.
@@ -90,7 +90,8 @@ def org_key(settings: SalesforceSettings) -> str:
     """A digest naming the org, user and credentials (never the credentials themselves)."""
     secrets = [s.get_secret_value() if s is not None else "" for s in
                (settings.password, settings.security_token, settings.client_secret)]
-    parts = [settings.login_url, settings.api_version, settings.auth, settings.username or "",
+    parts = [settings.login_url, settings.instance_url or "", settings.api_version,
+             settings.auth, settings.username or "",
              settings.client_id or "", str(settings.private_key_file or ""),
              settings.jwt_audience or "", settings.ca_bundle or "", *secrets]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

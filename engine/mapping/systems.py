@@ -134,8 +134,8 @@ class SystemObject(Strict):
     create_reference: str | None = Field(
         default=None,
         description="A field of this object in which every create carries the record's key "
-        "in the system it came from (the Salesforce account Id in SAP's "
-        "BusinessPartnerIDByExtSystem). Before creating, the connector looks for records "
+        "in the system it came from (the Salesforce account Id in the SAP partner's "
+        "external-number field). Before creating, the connector looks for records "
         "already holding those keys, so a create whose answer was lost, or whose run crashed "
         "before its checkpoint, is found instead of made twice. For systems that assign their "
         "own keys (SAP); Salesforce upserts on upsert_field instead.",
