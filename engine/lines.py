@@ -8,7 +8,8 @@ never by position, and compared with the lines of the last agreed snapshot:
 - a line on one side only that the snapshot did not have is new there: it is added;
 - a line on one side only that the snapshot had was removed on the other side: with
   ``deletes: propagate`` it goes, unless the side that kept it also changed it since (an edit
-  outweighs a removal, and the decision is audited); with ``ignore`` it stays;
+  outweighs a removal, and the decision is audited); with ``ignore`` it stays where it is,
+  and is not written back to the side that removed it (``LinesResult.withheld``);
 - a line only the snapshot had was removed on both sides: it stays removed.
 
 The merged lines are sorted by the match fields, as the converter sorts them, so the same
@@ -34,6 +35,9 @@ class LinesResult:
     lines: list[dict[str, Any]]
     decisions: list[Decision] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
+    withheld: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """System → lines of ``lines`` that it removed itself and ``deletes: ignore`` keeps on
+    the other side: never written back to the system that removed them."""
 
 
 def merge_lines(name: str, policy: CollectionPolicy, a: Side, b: Side, *,
@@ -82,8 +86,11 @@ class _LineMerge:
 
     def _one_side(self, label: str, side: Side, current: dict[str, Any], *, remover: str,
                   was: Line | None) -> dict[str, Any] | None:
-        if was is None or self.policy.deletes == "ignore":
-            return current  # new on that side, or removals are not propagated
+        if was is None:
+            return current  # new on that side
+        if self.policy.deletes == "ignore":  # not propagated, and not added back either
+            self.result.withheld.setdefault(remover, []).append(current)
+            return current
         if current != dict(was):
             self.result.decisions.append(Decision(
                 label, side.system, "line_kept", f"{label} was removed in {remover} but "

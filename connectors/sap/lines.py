@@ -9,8 +9,12 @@ read) by its own key - ``SalesOrderItem`` - compared in ALPHA form, so ``"10"`` 
   when none does; its own lines are matched the same way, one level down;
 - a line without its key, or with a key the current lines do not have: a ``POST`` to the
   parent's navigation (``A_SalesOrder('…')/to_Item``), a deep insert of everything below it;
-- a current line the record does not mention is left as it is: SAP cancels an order item by
-  its rejection reason, which a mapping sets like any other field, not by deleting it.
+- a current line the record does not mention by its key: a ``DELETE`` of the line's entity
+  (``A_SalesOrderItem``, deletable in API_SALES_ORDER_SRV: its entity set carries no
+  ``sap:deletable="false"``): the record's lines are the document's complete list
+  (``connectors/base.py``), and the engine leaves a line out only when its line merge
+  removed it (``deletes: propagate``). Cancelling an item instead (its rejection reason) is a
+  field a mapping sets like any other.
 
 When ``current`` does not carry the lines at all, a line with its key is patched with every
 field it names (nothing to compare with). Every operation joins the record's own changeset,
@@ -60,6 +64,26 @@ def line_operations(
             operations += _operations_for(entity, nav, parent_path=parent_path,
                                           parent_keys=parent_keys, line=line,
                                           known=known_lines, options=options)
+        operations += removals(entity, nav, parent_keys, wanted, known_lines or [])
+    return operations
+
+
+def removals(entity: EntityModel, nav: Navigation, parent_keys: Mapping[str, Any],
+             wanted: Sequence[Line], known: Sequence[Line]) -> list[Operation]:
+    """A ``DELETE`` of each current line that no wanted line names by its own key: the
+    record's list of lines is complete (``connectors/base.py``), so a line missing from it
+    was removed on purpose (the engine's line merge, ``deletes: propagate``). A wanted line
+    without its key is a new line and names none."""
+    child = child_model(entity, nav)
+    own_keys = child_keys(entity.type, nav, child.type)
+    kept = {line_key(child.type, own_keys, line) for line in wanted}
+    operations = []
+    for line in known:
+        if line_key(child.type, own_keys, line) in kept:
+            continue
+        keys = child_key_values(entity.type, nav, child.type, parent_keys, line)
+        path = (nav.target_set or "") + key_predicate(keys, key_types(child.type))
+        operations.append(Operation("DELETE", path))
     return operations
 
 

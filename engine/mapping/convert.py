@@ -102,6 +102,16 @@ class Converter:
                 names.extend(n for n in codec.reads if n not in names)
         return result
 
+    def read_fields(self, system: str) -> list[str]:
+        """Everything to ask ``system`` for when reading records to convert: ``fields_of``
+        and, per collection, its line fields as ``<collection>/<line field>`` paths
+        (``to_Item/Material``, ``OrderItems/Quantity``): the connector contract's way of
+        asking for lines (``connectors/base.py``), so a document always comes with them and
+        its content hash covers them."""
+        lines = [f"{key}/{name}" for key, names in self.children_of(system).items()
+                 for name in names]
+        return self.fields_of(system) + lines
+
     def canonical_fields(self, system: str) -> list[str]:
         """Top-level canonical fields mapped on ``system`` (collections: ``collections``)."""
         return list(self._codecs[system])

@@ -123,11 +123,18 @@ def child_relationships(obj: ObjectSpec) -> list[dict[str, Json]]:
     } for child, spec in children_of(obj)]
 
 
+# Standard child relationships are named after the child's API name, not its label: an
+# Order's lines are ``OrderItems`` although OrderItem's label is "Order Product" (Object
+# Reference, "Order" and "OrderItem": "OrderItems" is the relationship SOQL uses,
+# https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_orderitem.htm).
+_STANDARD_PLURALS = {"OrderItem": "OrderItems", "PricebookEntry": "PricebookEntries"}
+
+
 def _plural_relationship(child: ObjectSpec, spec: FieldSpec) -> str:
-    """Contacts, Orders, Invoice_Lines__r: the name a parent-to-child subquery would use."""
+    """Contacts, OrderItems, Invoice_Lines__r: the name a parent-to-child subquery uses."""
     if child.custom or spec.custom:
         return child.label_plural.replace(" ", "_") + "__r"
-    return child.label_plural.replace(" ", "")
+    return _STANDARD_PLURALS.get(child.name, child.label_plural.replace(" ", ""))
 
 
 def _master_record_type(obj: ObjectSpec, version: str) -> dict[str, Json]:
