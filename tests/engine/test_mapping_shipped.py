@@ -127,7 +127,10 @@ def test_sales_order_from_sap_reaches_the_crm_shape() -> None:
         "to_Item": [{"SalesOrder": "0000004712", "SalesOrderItem": "000010",
                      "Material": "TG31", "SalesOrderItemText": "Smart Multimedia Player",
                      "RequestedQuantity": Decimal("21.000"), "RequestedQuantityUnit": "PC",
-                     "NetAmount": Decimal("24786.720"), "TransactionCurrency": "EUR"}]})
+                     "NetAmount": Decimal("24786.720"), "TransactionCurrency": "EUR",
+                     "to_PricingElement": [
+                         {"ConditionType": "PPR0", "ConditionCurrency": "EUR",
+                          "ConditionRateValue": Decimal("1180.320000000")}]}]})
     order = converter.to_system("salesforce", values)
     assert order["ERP_Order_Number__c"] == "4712"
     assert order["Account.ERP_Customer_Number__c"] == "1000006"
@@ -135,7 +138,8 @@ def test_sales_order_from_sap_reaches_the_crm_shape() -> None:
     (line,) = order["OrderItems"]  # TotalPrice is Salesforce's to compute: never written
     assert line == {"ERP_Item_Key__c": "4712-10", "Product2.ERP_Product_Number__c": "TG31",
                     "PricebookEntry.ERP_Price_Key__c": "TG31-EUR",
-                    "Description": "Smart Multimedia Player", "Quantity": "21"}
+                    "Description": "Smart Multimedia Player", "Quantity": "21",
+                    "UnitPrice": "1180.32"}
     back = converter.to_system("sap", values)
     assert back["SalesOrder"] == "0000004712"
     assert back["SalesOrderDate"] == datetime(2025, 8, 30, tzinfo=UTC)
