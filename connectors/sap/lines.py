@@ -24,6 +24,7 @@ so the document's lines change together with its header or not at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.errors import ConfigError
@@ -104,7 +105,9 @@ def _operations_for(
     if not keyed or (known is not None and match is None):
         return [Operation("POST", f"{parent_path}/{nav.name}",
                           new_line(entity, nav, line, options))]
-    spelled = {**line, **{k: match[k] for k in own_keys}} if match else dict(line)
+    # A matched line is addressed exactly as SAP spelled its key (ALPHA form included).
+    spelled = {**line, **{k: match[k] for k in child.type.keys if k in match}} if match \
+        else dict(line)
     keys = child_key_values(entity.type, nav, child.type, parent_keys, spelled)
     path = (nav.target_set or "") + key_predicate(keys, key_types(child.type))
     split = split_fields(child, {k: v for k, v in line.items() if k not in child.type.keys},
@@ -113,12 +116,32 @@ def _operations_for(
         raise ConfigError(f"{child.set_name}: entries below a line ({', '.join(split.single)}) "
                           f"are not written; change them through their own entity set",
                           code="BAD_RECORD_SHAPE", system="sap")
-    changed = {k: v for k, v in split.own.items() if match is None or match.get(k) != v}
+    changed = {k: v for k, v in split.own.items()
+               if match is None or not same_value(child.type, k, match.get(k), v)}
     operations = [Operation("PATCH", path, encode_values(child.type, changed))] if changed \
         else []
     operations += line_operations(child, parent_path=path, parent_keys=keys,
                                   lines=split.lines, current=match or {}, options=options)
     return operations
+
+
+def same_value(entity_type: EntityType, name: str, current: Any, wanted: Any) -> bool:
+    """Whether ``wanted`` is what the line holds: numbers as numbers (``Decimal("34.000")``
+    as read is ``"34"`` as sent), empty as empty, anything else as SAP would encode it."""
+    if current in (None, "") or wanted in (None, ""):
+        return current in (None, "") and wanted in (None, "")
+    prop = entity_type.properties.get(name)
+    if prop is not None and prop.type in _NUMERIC:
+        try:
+            return Decimal(str(current)) == Decimal(str(wanted))
+        except InvalidOperation:
+            return False
+    return bool(encode_values(entity_type, {name: current}) ==
+                encode_values(entity_type, {name: wanted}))
+
+
+_NUMERIC = {"Edm.Decimal", "Edm.Double", "Edm.Single", "Edm.Int16", "Edm.Int32", "Edm.Int64",
+            "Edm.Byte"}
 
 
 def find_line(entity_type: EntityType, own_keys: Sequence[str], line: Line,

@@ -220,3 +220,34 @@ def test_with_deletes_ignore_a_line_removed_in_sap_stays_in_salesforce(
     assert sap_key(number, items[0]) in sf_lines(sf)
     assert erpsync_env.sf_writes() == []
     assert erpsync_env.sap_writes() == [], "ignore does not add the line back in SAP either"
+
+
+def test_a_line_removed_in_salesforce_is_removed_in_sap_in_the_orders_changeset(
+        erpsync_env: Sandboxes) -> None:
+    sf, sap = seed_master_data(erpsync_env), SapOrders(erpsync_env)
+    number, items = a_two_line_order(sap)
+    sap.touch(number)
+    run_orders()
+    gone = items[-1]
+    line = sf_lines(sf)[sap_key(number, gone)]
+    response = sf.http.delete(f"{sf.base}{API}/sobjects/OrderItem/{line['Id']}", timeout=30)
+    assert response.status_code == 204, response.text
+    # Salesforce stamps the order too (its TotalAmount rolls the lines up); the sandbox
+    # has no roll-up, so the user's edit of the order stands in for it.
+    response = sf.http.patch(f"{sf.base}{API}/sobjects/Order/{line['OrderId']}",
+                             json={"Description": "one product less"}, timeout=30)
+    assert response.status_code == 204, response.text
+    erpsync_env.clear_logs()
+
+    report = run_orders()
+
+    remaining = [i["SalesOrderItem"] for i in sap.orders()[number]]
+    assert remaining == [i["SalesOrderItem"] for i in items[:-1]]
+    assert [(w["method"], w["path"].rsplit("/", 1)[-1]) for w in erpsync_env.sap_writes()] \
+        == [("POST", "$batch")], "one changeset: the order's guard and the line's DELETE"
+    assert erpsync_env.sf_writes() == []
+    assert report.systems["sap"].updated == 1
+    erpsync_env.clear_logs()
+    run_orders()
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+
