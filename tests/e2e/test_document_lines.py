@@ -251,3 +251,36 @@ def test_a_line_removed_in_salesforce_is_removed_in_sap_in_the_orders_changeset(
     run_orders()
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
 
+
+
+def test_sap_invoices_arrive_with_their_lines(erpsync_env: Sandboxes) -> None:
+    sf = seed_master_data(erpsync_env)
+    http = requests.Session()
+    http.trust_env = False
+    answer = http.get(f"{erpsync_env.sap.url}/sap/opu/odata/sap/API_BILLING_DOCUMENT_SRV/"
+                      "A_BillingDocument", params={"$expand": "to_Item", "$format": "json",
+                                                   "$filter": "SDDocumentCategory eq 'M'"},
+                      timeout=30)
+    answer.raise_for_status()
+    invoices = {d["BillingDocument"].lstrip("0"): d["to_Item"]["results"]
+                for d in answer.json()["d"]["results"]}
+    assert invoices, "mock-sap seeds invoices"
+    erpsync_env.clear_logs()
+
+    report = with_sync(run_sync, REPO / "mappings" / "invoices.yaml")
+
+    assert report.systems["salesforce"].created == len(invoices) and report.dead_letters == 0
+    rows = sf.query("SELECT ERP_Invoice_Line_Key__c, Quantity__c, Amount__c, "
+                    "Invoice__r.ERP_Invoice_Number__c FROM Invoice_Line__c")
+    lines = {row["ERP_Invoice_Line_Key__c"]: row for row in rows}
+    assert len(lines) == sum(len(items) for items in invoices.values())
+    for number, items in invoices.items():
+        for item in items:
+            line = lines[f"{number}-{item['BillingDocumentItem'].lstrip('0')}"]
+            assert line["Invoice__r"]["ERP_Invoice_Number__c"].lstrip("0") == number
+            assert Decimal(str(line["Quantity__c"])) == Decimal(item["BillingQuantity"])
+            assert Decimal(str(line["Amount__c"])) == Decimal(item["NetAmount"])
+    assert erpsync_env.sap_writes() == []
+    erpsync_env.clear_logs()
+    with_sync(run_sync, REPO / "mappings" / "invoices.yaml")
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
