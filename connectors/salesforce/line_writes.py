@@ -50,6 +50,13 @@ class _Lines:
     deletes: list[str] = field(default_factory=list)
     delete_owner: list[int] = field(default_factory=list)
 
+    def keep_only(self, failed: set[int]) -> None:
+        """Drop the deletes of documents in ``failed``."""
+        pairs = [(i, o) for i, o in zip(self.deletes, self.delete_owner, strict=True)
+                 if o not in failed]
+        self.deletes = [i for i, _ in pairs]
+        self.delete_owner = [o for _, o in pairs]
+
 
 class LineWriter:
     """``write_batch`` for objects whose records may carry lines."""
@@ -106,6 +113,9 @@ class LineWriter:
                 for owner, answer in zip(plan.write_owner, answers, strict=True):
                     if answer.error is not None:
                         failures.setdefault(owner, answer.error)
+            # A document whose new lines failed keeps its old ones: never fewer lines
+            # than before because of a refused write.
+            plan.keep_only(set(failures))
             for owner, error in self._delete(child, plan).items():
                 failures.setdefault(owner, error)
         return failures
@@ -135,7 +145,7 @@ def plan_lines(plan: _Lines, owner: int, ref: str, parent_id: str, *,
     external = [n for n in plan.schema.fields if plan.schema.fields[n].external_id]
     used: set[str] = set()
     for line in wanted:
-        match = _pair(line, current, external, used)
+        match = _pair(plan.schema, line, current, external, used)
         write = (_update(plan.schema, ref, line, match) if match is not None
                  else _create(plan, ref, line, parent_id, external))
         if match is not None:
@@ -148,19 +158,28 @@ def plan_lines(plan: _Lines, owner: int, ref: str, parent_id: str, *,
         plan.delete_owner.append(owner)
 
 
-def _pair(line: Line, current: Sequence[Line], external: Sequence[str],
+def _pair(schema: ObjectSchema, line: Line, current: Sequence[Line], external: Sequence[str],
           used: set[str]) -> Line | None:
+    """The current line ``line`` is: the one with its External ID; else one without any
+    External ID (made in the CRM, numbered since by the ERP) whose fields that cannot
+    change after create (its product, its price book entry) are ``line``'s."""
     free = [c for c in current if str(c.get("Id")) not in used]
     keyed = [name for name in external if line.get(name) not in (None, "")]
-    if keyed:
-        return next((c for c in free if any(_same(c.get(n), line[n]) for n in keyed)), None)
+    found = next((c for c in free if any(_same(c.get(n), line[n]) for n in keyed)), None)
+    if found is not None:
+        return found
+    fixed = [k for k in line if k in schema.fields and not schema.fields[k].updateable
+             and k not in external]
     return next((c for c in free if all(c.get(n) in (None, "") for n in external)
-                 and all(_same(c.get(k), v) for k, v in line.items())), None)
+                 and all(_same(c.get(k), line[k]) for k in fixed)), None)
 
 
 def _update(schema: ObjectSchema, ref: str, line: Line, match: Line) -> TargetRecord | None:
+    """The updateable fields that differ; a required field is never cleared (the other
+    system not knowing a value, such as a price it has not worked out, keeps this one)."""
     changed = {k: v for k, v in line.items() if k in schema.fields
-               and schema.fields[k].updateable and not _same(match.get(k), v)}
+               and schema.fields[k].updateable and not _same(match.get(k), v)
+               and (v not in (None, "") or schema.fields[k].nillable)}
     return TargetRecord(ref, changed, key=str(match["Id"])) if changed else None
 
 

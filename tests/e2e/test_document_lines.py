@@ -284,3 +284,41 @@ def test_sap_invoices_arrive_with_their_lines(erpsync_env: Sandboxes) -> None:
     erpsync_env.clear_logs()
     with_sync(run_sync, REPO / "mappings" / "invoices.yaml")
     assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
+
+
+def test_an_order_taken_in_salesforce_reaches_sap_with_its_lines_and_learns_their_numbers(
+        erpsync_env: Sandboxes) -> None:
+    sf, sap = seed_master_data(erpsync_env), SapOrders(erpsync_env)
+    run_orders()
+    (account,) = sf.query("SELECT Id FROM Account WHERE ERP_Customer_Number__c = '1000001'")
+    (book,) = sf.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
+    entries = sf.query("SELECT Id, Product2.ERP_Product_Number__c FROM PricebookEntry "
+                       "WHERE ERP_Price_Key__c IN ('TG11-EUR', 'TG12-EUR') ORDER BY Id")
+    order_id = sf.http.post(f"{sf.base}{API}/sobjects/Order", json={
+        "AccountId": account["Id"], "Pricebook2Id": book["Id"], "EffectiveDate": "2026-10-01",
+        "Status": "Draft", "PoNumber": "CRM-PO-1"}, timeout=30).json()["id"]
+    for entry, quantity in zip(entries, (3, 4), strict=True):
+        response = sf.http.post(f"{sf.base}{API}/sobjects/OrderItem", json={
+            "OrderId": order_id, "PricebookEntryId": entry["Id"], "Quantity": quantity,
+            "UnitPrice": 100, "Description": "taken by phone"}, timeout=30)
+        assert response.status_code == 201, response.text
+    before = {line["Id"] for line in sf.query("SELECT Id, OrderId FROM OrderItem")
+              if line["OrderId"] == order_id}
+
+    first = run_orders()  # SAP creates the order with both lines in one deep insert
+    second = run_orders()  # the CRM lines learn the item numbers SAP gave them
+
+    assert first.systems["sap"].created == 1
+    (number,) = [n for n, items in sap.orders().items()
+                 if any(i["SalesOrderItemText"] == "taken by phone" for i in items)]
+    items = sap.orders()[number]
+    assert [(i["Material"], Decimal(i["RequestedQuantity"])) for i in items] == [
+        (entries[0]["Product2"]["ERP_Product_Number__c"], 3),
+        (entries[1]["Product2"]["ERP_Product_Number__c"], 4)]
+    mine = {k: v for k, v in sf_lines(sf).items() if v["OrderId"] == order_id}
+    assert set(mine) == {sap_key(number, item) for item in items}, "numbered, not doubled"
+    assert {line["Id"] for line in mine.values()} == before, "the CRM's own lines, kept"
+    assert second.systems["sap"].created == 0
+    erpsync_env.clear_logs()
+    run_orders()
+    assert erpsync_env.sap_writes() == [] and erpsync_env.sf_writes() == []
