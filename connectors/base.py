@@ -77,6 +77,9 @@ class ObjectSchema:
 
     name: str
     fields: Mapping[str, FieldSchema]
+    deletable: bool = True
+    """The system lets this client delete records of the object (SAP: the entity set is not
+    ``sap:deletable="false"``; Salesforce: describe's ``deletable``)."""
 
     def has(self, field_name: str) -> bool:
         return field_name in self.fields

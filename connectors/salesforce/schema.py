@@ -102,7 +102,8 @@ def object_schema(obj: str, describe: Any, parent_of: ParentLookup) -> ObjectSch
     own = {f.name: f for f in (field_schema(raw) for raw in raw_fields)}
     fields = SalesforceFields(own, relationships_of(raw_fields), parent_of,
                              child_relationships_of(describe))
-    return ObjectSchema(name=str(describe.get("name") or obj), fields=fields)
+    return ObjectSchema(name=str(describe.get("name") or obj), fields=fields,
+                        deletable=bool(describe.get("deletable", True)))
 
 
 def relationships(schema: ObjectSchema) -> Mapping[str, Relationship]:

@@ -80,6 +80,9 @@ class ServiceModel:
     types: Mapping[str, EntityType]
     sets: Mapping[str, str]
     """entity set name -> qualified entity type name"""
+    undeletable: frozenset[str] = frozenset()
+    """Entity sets annotated ``sap:deletable="false"``: SAP refuses a DELETE of their entries
+    (unannotated sets are deletable, as in SAP's own OData V2 annotations)."""
 
     def entity(self, set_name: str) -> EntityModel:
         if set_name not in self.sets:
@@ -101,7 +104,8 @@ class ServiceModel:
         entity = self.entity(set_name)
         fields: dict[str, FieldSchema] = dict(entity.type.properties)
         self._navigation_fields(entity.type, "", depth, fields, {entity.type.name})
-        return ObjectSchema(name=set_name, fields=fields)
+        return ObjectSchema(name=set_name, fields=fields,
+                            deletable=set_name not in self.undeletable)
 
     def _navigation_fields(self, parent: EntityType, prefix: str, depth: int,
                            fields: dict[str, FieldSchema], above: set[str]) -> None:
@@ -141,8 +145,11 @@ def parse_edmx(document: bytes | str, service: str = "") -> ServiceModel:
         name: _entity_type(name, el, associations, association_sets)
         for name, el in _qualified(schemas, "EntityType")
     }
-    sets = {name: kind for name, kind in _entity_sets(schemas) if kind in types}
-    return _default_target_sets(ServiceModel(name=service, types=types, sets=sets))
+    found = list(_entity_sets(schemas))
+    sets = {name: kind for name, kind, _ in found if kind in types}
+    undeletable = frozenset(name for name, _, deletable in found if not deletable)
+    return _default_target_sets(ServiceModel(name=service, types=types, sets=sets,
+                                             undeletable=undeletable))
 
 
 def _local(tag: str) -> str:
@@ -265,11 +272,13 @@ def _navigation(
     )
 
 
-def _entity_sets(schemas: list[Element]) -> Iterator[tuple[str, str]]:
+def _entity_sets(schemas: list[Element]) -> Iterator[tuple[str, str, bool]]:
+    """``(name, entity type, deletable)`` of each entity set."""
     for schema in schemas:
         for container in _children(schema, "EntityContainer"):
             for element in _children(container, "EntitySet"):
-                yield element.get("Name", ""), element.get("EntityType", "")
+                deletable = _attrs(element).get("deletable", "true") != "false"
+                yield element.get("Name", ""), element.get("EntityType", ""), deletable
 
 
 def _default_target_sets(model: ServiceModel) -> ServiceModel:
