@@ -8,6 +8,24 @@ into canonical fields is the mapping's job, not the connector's.
 Nested data (an SAP business partner's address) is flattened by the connector into path keys
 ``"<navigation>/<field>"`` (``"to_BusinessPartnerAddress/CityName"``), so the engine only ever
 sees flat dictionaries.
+
+The lines of a document (order items, invoice lines) are the one exception, a to-many
+*collection* under one key:
+
+- **reading**: a requested field ``"<collection>/<line field>"`` (SAP ``"to_Item/Material"``,
+  Salesforce ``"OrderItems/Quantity"``, where ``<collection>`` is a to-many navigation or a
+  child relationship) asks for the lines. Every record then carries
+  ``fields["<collection>"]``: a list of flat dictionaries in the child's own field names, one
+  per line, each with the line's own key (``SalesOrderItem``, ``Id``) besides the requested
+  fields; an empty list for a document without lines. The connector reads them with the
+  page of documents, never with a call per document (SAP ``$expand``; Salesforce one child
+  query per page of parents);
+- **writing**: a ``TargetRecord`` whose ``fields`` hold ``"<collection>"`` says what the
+  document's lines must be, all of them: a line whose own key (or External ID) matches a
+  line of ``current`` is changed where it differs, any other is added, and a line of
+  ``current`` that the list no longer holds is removed, with the document's own write (SAP:
+  in its ``$batch`` changeset; Salesforce: right after the parents, in batches). Without
+  ``current`` lines nothing is removed.
 """
 
 from __future__ import annotations
@@ -62,6 +80,8 @@ class ObjectSchema:
     name: str
     fields: Mapping[str, FieldSchema]
     deletable: bool = True
+    """The system lets this client delete records of the object (SAP: the entity set is not
+    ``sap:deletable="false"``; Salesforce: describe's ``deletable``)."""
 
     def has(self, field_name: str) -> bool:
         return field_name in self.fields
@@ -143,16 +163,19 @@ class Connector(Protocol):
         self, obj: str, since: Cursor | None, fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
         """Records of ``obj`` changed at or after ``since`` (all when ``None``), deletes
-        included, ordered by ``(modified_at, key)``, streamed page by page."""
+        included, ordered by ``(modified_at, key)``, streamed page by page. ``fields`` may
+        ask for lines as ``<collection>/<line field>`` (see the module docstring)."""
 
     def read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
         """Records of ``obj`` whose ``field_name`` is one of ``values``: one batch lookup, never
-        one call per value."""
+        one call per value. ``fields`` may ask for lines, as for ``read_changes``."""
 
     def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
-        """Write ``records`` with the system's batch API; one result per record, in order."""
+        """Write ``records`` with the system's batch API; one result per record, in order.
+        A record's lines are written with it (see the module docstring); a line the system
+        refuses fails its document's result."""
 
     def close(self) -> None:
         """Release sessions and connections."""

@@ -111,6 +111,6 @@ def read_by(page: PageProcessor, system: str, field_name: str, values: list[str]
     if not values:
         return [], {}
     connector = page.ctx.connectors[system]
-    fields = page.ctx.converter.fields_of(system)
+    fields = page.ctx.converter.read_fields(system)
     records = list(connector.read_by(page.ctx.obj(system), field_name, values, fields))
     return lookups.after_read(page.ctx, system, records)

@@ -26,6 +26,8 @@ class Item:
     decisions: list[Decision] = field(default_factory=list)
     keep: dict[str, set[str]] = field(default_factory=dict)
     held: list[Held] = field(default_factory=list)
+    withheld: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # lines kept
+    # out of writes: system → collection → lines it removed itself (deletes: ignore)
     hold_reason: str = ""
     decided: dict[str, str] | None = None  # a reviewer's pick per field
     conflict_id: int | None = None  # the resolved conflict this item applies

@@ -1,14 +1,18 @@
 """Merge of a document's lines (a child collection) seen on two systems.
 
 Lines are paired across systems by the collection's ``match`` fields (the line number),
-never by position, and compared with the lines of the last agreed snapshot:
+never by position, and compared with the lines of the last agreed snapshot. The one
+exception: lines not numbered yet on one side (a CRM order's lines, before the ERP numbered
+them in its deep insert) pair, in order, with the lines the other side numbered since the
+last sync, and take their numbers (``_number_unkeyed``).
 
 - a line on both sides is merged field by field like any record (owner, direction, conflict
   policy of each line field; see ``merge``), its decisions named ``lines[10].quantity``;
 - a line on one side only that the snapshot did not have is new there: it is added;
 - a line on one side only that the snapshot had was removed on the other side: with
   ``deletes: propagate`` it goes, unless the side that kept it also changed it since (an edit
-  outweighs a removal, and the decision is audited); with ``ignore`` it stays;
+  outweighs a removal, and the decision is audited); with ``ignore`` it stays where it is,
+  and is not written back to the side that removed it (``LinesResult.withheld``);
 - a line only the snapshot had was removed on both sides: it stays removed.
 
 The merged lines are sorted by the match fields, as the converter sorts them, so the same
@@ -34,6 +38,9 @@ class LinesResult:
     lines: list[dict[str, Any]]
     decisions: list[Decision] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
+    withheld: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """System → lines of ``lines`` that it removed itself and ``deletes: ignore`` keeps on
+    the other side: never written back to the system that removed them."""
 
 
 def merge_lines(name: str, policy: CollectionPolicy, a: Side, b: Side, *,
@@ -56,6 +63,8 @@ class _LineMerge:
         a_lines = _by_key(self.policy, self.a.values.get(self.name))
         b_lines = _by_key(self.policy, self.b.values.get(self.name))
         base_lines = _by_key(self.policy, (base or {}).get(self.name))
+        _number_unkeyed(self.policy, a_lines, b_lines, base_lines)
+        _number_unkeyed(self.policy, b_lines, a_lines, base_lines)
         for key in sorted({*a_lines, *b_lines}):
             label = f"{self.name}[{'/'.join(key)}]"
             la, lb, was = a_lines.get(key), b_lines.get(key), base_lines.get(key)
@@ -82,8 +91,11 @@ class _LineMerge:
 
     def _one_side(self, label: str, side: Side, current: dict[str, Any], *, remover: str,
                   was: Line | None) -> dict[str, Any] | None:
-        if was is None or self.policy.deletes == "ignore":
-            return current  # new on that side, or removals are not propagated
+        if was is None:
+            return current  # new on that side
+        if self.policy.deletes == "ignore":  # not propagated, and not added back either
+            self.result.withheld.setdefault(remover, []).append(current)
+            return current
         if current != dict(was):
             self.result.decisions.append(Decision(
                 label, side.system, "line_kept", f"{label} was removed in {remover} but "
@@ -95,7 +107,32 @@ class _LineMerge:
         return None
 
 
-def _by_key(policy: CollectionPolicy, lines: Any) -> dict[tuple[str, ...], Line]:
+Key = tuple[str, ...]
+
+
+def _by_key(policy: CollectionPolicy, lines: Any) -> dict[Key, Line]:
+    """Lines by their match fields; a line without them (not numbered yet: a CRM line the
+    ERP has not seen) gets a key of its own, ``("", "#<n>")``, so that two never merge."""
     if not isinstance(lines, list):
         return {}
-    return {tuple(str(line.get(m) or "") for m in policy.match): line for line in lines}
+    found: dict[Key, Line] = {}
+    for line in lines:
+        key = tuple(str(line.get(m) or "") for m in policy.match)
+        if not any(key):
+            key = (*key, f"#{len(found)}")
+        found[key] = line
+    return found
+
+
+def _number_unkeyed(policy: CollectionPolicy, mine: dict[Key, Line],
+                    theirs: Mapping[Key, Line], base: Mapping[Key, Line]) -> None:
+    """Lines of ``mine`` without match fields are the lines the other system numbered since
+    the last sync (a CRM order's lines, numbered by the ERP's deep insert): paired with the
+    other side's keyed lines that neither ``mine`` nor the snapshot knows, in order, each
+    takes its counterpart's match fields and is merged with it from then on."""
+    unkeyed = [key for key in mine if not any(key[:len(policy.match)])]
+    numbered = sorted(key for key in theirs if any(key[:len(policy.match)])
+                      and key not in mine and key not in base)
+    for old, new in zip(unkeyed, numbered, strict=False):
+        line = mine.pop(old)
+        mine[new] = {**line, **{m: theirs[new].get(m) for m in policy.match}}

@@ -18,7 +18,7 @@ from engine.hashing import content_hash
 from engine.item import Item
 from engine.lines import merge_lines
 from engine.mapping.model import SyncMapping
-from engine.merge import Decision, Side, merge
+from engine.merge import Decision, MergeResult, Side, merge
 
 if TYPE_CHECKING:
     from engine.page import PageProcessor
@@ -83,12 +83,7 @@ def plan_update(page: PageProcessor, item: Item) -> None:
     a = Side(page.source, item.values, item.record.modified_at)
     b = Side(page.target, item.counterpart_values or {}, item.counterpart.modified_at)
     result = merge(page.ctx.policies, a, b, base, item.decided)
-    for name, policy in page.ctx.collections.items():
-        if name in a.values and name in b.values:
-            lines = merge_lines(name, policy, a, b, base=base, decided=item.decided)
-            result.values[name] = lines.lines
-            result.decisions.extend(lines.decisions)
-            result.held.extend(lines.held)
+    item.withheld = _merge_collections(page, item, a, b, base=base, result=result)
     item.merged, item.decisions, item.keep = result.values, result.decisions, result.keep
     item.target_write = item.source_write = None
     if result.held:
@@ -99,6 +94,23 @@ def plan_update(page: PageProcessor, item: Item) -> None:
     if not item.stale_source:
         item.source_write = delta(page, item, page.source, item.record, a.values)
     item.operation = "update" if item.target_write else "none"
+
+
+def _merge_collections(page: PageProcessor, item: Item, a: Side, b: Side, *,
+                       base: Mapping[str, Any] | None,
+                       result: MergeResult) -> dict[str, dict[str, list[Any]]]:
+    """Merge each collection of lines into ``result``; the lines to keep out of each
+    system's writes (``LinesResult.withheld``)."""
+    withheld: dict[str, dict[str, list[Any]]] = {}
+    for name, policy in page.ctx.collections.items():
+        if name in a.values and name in b.values:
+            lines = merge_lines(name, policy, a, b, base=base, decided=item.decided)
+            result.values[name] = lines.lines
+            result.decisions.extend(lines.decisions)
+            result.held.extend(lines.held)
+            for system, kept_out in lines.withheld.items():
+                withheld.setdefault(system, {})[name] = kept_out
+    return withheld
 
 
 def _plan_delete(page: PageProcessor, item: Item) -> None:
@@ -188,11 +200,37 @@ def delta(page: PageProcessor, item: Item, system: str, record: SourceRecord,
            current: Mapping[str, Any]) -> TargetRecord | None:
     assert item.merged is not None
     keep = item.keep.get(system, set())
+    merged = _for_system(item.merged, item.withheld.get(system, {}))
     changed = [n for n in page.fields(system)
-               if n not in keep and item.merged.get(n) != current.get(n)]
+               if n not in keep and _differs(page, system, n, merged, current)]
     fields = page.ctx.writable(system, page.ctx.converter.to_system(
-        system, item.merged, only=changed), creating=False)
+        system, merged, only=changed), creating=False)
     if not fields:
         return None
     return TargetRecord(ref=item.cid or "", key=record.key, fields=fields,
                         etag=record.etag, current=record.fields)
+
+
+def _for_system(merged: Mapping[str, Any],
+                withheld: Mapping[str, list[Any]]) -> Mapping[str, Any]:
+    """The merged values as one system is to hold them: without the lines it removed
+    itself that ``deletes: ignore`` keeps elsewhere."""
+    if not withheld:
+        return merged
+    return {**merged, **{name: [line for line in merged.get(name) or []
+                                if not any(line is out for out in lines)]
+                         for name, lines in withheld.items()}}
+
+
+def _differs(page: PageProcessor, system: str, name: str, merged: Mapping[str, Any],
+             current: Mapping[str, Any]) -> bool:
+    """Whether field ``name`` must be written. Lines are compared as ``system`` would be
+    sent them: a line field it only reads (a formula such as Salesforce's TotalPrice, a
+    constant) may differ from the merged value forever, and no write could change that."""
+    if merged.get(name) == current.get(name):
+        return False
+    if name not in page.ctx.collections:
+        return True
+    converter = page.ctx.converter
+    return (converter.to_system(system, merged, only=[name])
+            != converter.to_system(system, current, only=[name]))

@@ -65,7 +65,7 @@ class Reconciler:
     def drift_pages(self, system: str) -> Iterator[Page]:
         """Pages of ``system``'s records that differ from what we last synced."""
         connector = self.ctx.connectors[system]
-        fields = self.ctx.converter.fields_of(system)
+        fields = self.ctx.converter.read_fields(system)
         size = self.ctx.mapping.page_size
         records = connector.read_changes(self.ctx.obj(system), None, fields)
         chunk: list[SourceRecord] = []

@@ -128,7 +128,7 @@ class SyncRun:
             since = Cursor(since.modified_at - _lookback(connector), "")
         floor: _Floor | None = None
         size = self.ctx.mapping.page_size
-        fields = self.ctx.converter.fields_of(source)
+        fields = self.ctx.converter.read_fields(source)
         scope = self.ctx.mapping.systems[source]
         while True:
             records = connector.read_changes(self.ctx.obj(source), since, fields)
@@ -296,7 +296,7 @@ def _by_key(run: SyncRun, source: str, wanted: Mapping[str, object]) -> Page:
 
 def read_by_system(run: SyncRun, system: str, field_name: str, values: list[str]) -> Page:
     connector = run.ctx.connectors[system]
-    fields = run.ctx.converter.fields_of(system)
+    fields = run.ctx.converter.read_fields(system)
     return list(connector.read_by(run.ctx.obj(system), field_name, values, fields))
 
 

@@ -26,7 +26,9 @@ and no getDeleted call while the cursor is well inside the recycle-bin window
 
 Writes go through sObject Collections, or Bulk API 2.0 above ``bulk_threshold`` records
 (``writes``). Fields named ``<Relationship>.<Field>`` are parent references by External ID, on
-reads and writes alike (``references``).
+reads and writes alike (``references``). Fields named ``<ChildRelationship>/<Field>``
+(``OrderItems/Quantity``) ask for a document's lines: read with one child query per chunk of
+parents (``lines``), written after their parents (``line_writes``).
 """
 
 from __future__ import annotations
@@ -43,15 +45,17 @@ from connectors.base import (
     WriteResult,
 )
 from connectors.errors import ConfigError, TransientError
+from connectors.salesforce.children import split_line_fields
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.deletes import deletes_visible_since
 from connectors.salesforce.deletes_write import delete_records
 from connectors.salesforce.errors import MAYBE_PROCESSED_CODES, NOT_SENT_CODES, SYSTEM
+from connectors.salesforce.line_writes import LineWriter
+from connectors.salesforce.lines import LineReader, line_reads
 from connectors.salesforce.records import once_per_instant, source_record
 from connectors.salesforce.schema import SYSTEM_FIELDS, object_schema
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.soql import SoqlQuery, chunk_values, valid_name
-from connectors.salesforce.writes import BatchWriter
 
 
 class SalesforceConnector:
@@ -111,6 +115,25 @@ class SalesforceConnector:
     def read_changes(
         self, obj: str, since: Cursor | None, fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
+        """``_changes`` of ``obj``, each with the lines ``fields`` ask for (``lines``)."""
+        own, lines = split_line_fields(fields)
+        reads = line_reads(obj, self.describe(obj), lines)
+        return self._lines().attach(reads, self._changes(obj, since, own))
+
+    def read_by(
+        self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
+    ) -> Iterator[SourceRecord]:
+        """``_read_by`` of ``obj``, each with the lines ``fields`` ask for (``lines``)."""
+        own, lines = split_line_fields(fields)
+        reads = line_reads(obj, self.describe(obj), lines)
+        return self._lines().attach(reads, self._read_by(obj, field_name, values, own))
+
+    def _lines(self) -> LineReader:
+        return LineReader(self._client, self.settings.read_by_chunk_size, self._query)
+
+    def _changes(
+        self, obj: str, since: Cursor | None, fields: Sequence[str]
+    ) -> Iterator[SourceRecord]:
         """Rows of ``obj`` at or after ``since`` in ``(SystemModstamp, Id)`` order (keyset:
         a cursor with a key skips the rows before it at the same stamp), deletes included,
         one page at a time. The lookback is the caller's to apply, once per run
@@ -127,7 +150,7 @@ class SalesforceConnector:
         rows = (source_record(obj, row, selected) for page in pages for row in page)
         yield from once_per_instant(rows)
 
-    def read_by(
+    def _read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
     ) -> Iterator[SourceRecord]:
         """Live rows of ``obj`` whose ``field_name`` is in ``values``: ``IN (...)`` queries of at
@@ -144,10 +167,11 @@ class SalesforceConnector:
                     yield source_record(obj, row, query.fields)
 
     def write_batch(self, obj: str, records: Sequence[TargetRecord]) -> list[WriteResult]:
-        """Write ``records`` with sObject Collections or Bulk API 2.0; see ``writes``."""
+        """Write ``records`` with sObject Collections or Bulk API 2.0 (``writes``), their
+        lines after them (``line_writes``)."""
         if not records:
             return []
-        return BatchWriter(self._client, self.settings, obj, self.describe(obj)).write(records)
+        return LineWriter(self._client, self.settings, self.describe).write(obj, records)
 
     def delete_batch(self, obj: str, keys: Sequence[str],
                      etags: Mapping[str, str] | None = None) -> list[WriteResult]:

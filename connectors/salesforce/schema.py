@@ -14,7 +14,9 @@ is resolved on first lookup by describing the parent object (once per connector,
 describing every parent of every lookup up front would cost a call per lookup, on Account
 alone RecordType, User, Contact, DandBCompany, OperatingHours. A path is writable only through
 an External ID field of the parent, and then exactly when the lookup field itself is.
-Iterating the schema lists the object's own fields only.
+Iterating the schema lists the object's own fields only. The describe's child relationships
+(``OrderItems``: the lines of an Order) are kept too, for reading and writing lines
+(``children``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from connectors.base import FieldSchema, ObjectSchema
 from connectors.errors import ConfigError
+from connectors.salesforce.children import ChildRelationship, child_relationships_of
 from connectors.salesforce.errors import SYSTEM
 from connectors.salesforce.references import Relationship, relationships_of, split_path
 
@@ -43,9 +46,11 @@ class SalesforceFields(Mapping[str, FieldSchema]):
         own: Mapping[str, FieldSchema],
         relationships: Mapping[str, Relationship],
         parent_of: ParentLookup,
+        children: Mapping[str, ChildRelationship] | None = None,
     ) -> None:
         self._own = dict(own)
         self.relationships = dict(relationships)
+        self.children = dict(children or {})
         self._parent_of = parent_of
         self._paths: dict[str, FieldSchema | None] = {}
 
@@ -95,15 +100,22 @@ def object_schema(obj: str, describe: Any, parent_of: ParentLookup) -> ObjectSch
             f"describe of {obj} has no field list", code="BAD_DESCRIBE", system=SYSTEM
         )
     own = {f.name: f for f in (field_schema(raw) for raw in raw_fields)}
-    fields = SalesforceFields(own, relationships_of(raw_fields), parent_of)
+    fields = SalesforceFields(own, relationships_of(raw_fields), parent_of,
+                             child_relationships_of(describe))
     return ObjectSchema(name=str(describe.get("name") or obj), fields=fields,
-                        deletable=describe.get("deletable") is not False)
+                        deletable=bool(describe.get("deletable", True)))
 
 
 def relationships(schema: ObjectSchema) -> Mapping[str, Relationship]:
     """The lookups of a schema made by ``object_schema`` (none for any other schema)."""
     fields = schema.fields
     return fields.relationships if isinstance(fields, SalesforceFields) else {}
+
+
+def child_relationships(schema: ObjectSchema) -> Mapping[str, ChildRelationship]:
+    """The child relationships (collections of lines) of a schema made by ``object_schema``."""
+    fields = schema.fields
+    return fields.children if isinstance(fields, SalesforceFields) else {}
 
 
 def field_schema(raw: Mapping[str, Any]) -> FieldSchema:

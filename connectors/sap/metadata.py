@@ -81,7 +81,8 @@ class ServiceModel:
     sets: Mapping[str, str]
     """entity set name -> qualified entity type name"""
     undeletable: frozenset[str] = frozenset()
-    """entity sets annotated ``sap:deletable="false"`` (S/4: business partners, products)"""
+    """Entity sets annotated ``sap:deletable="false"``: SAP refuses a DELETE of their entries
+    (unannotated sets are deletable, as in SAP's own OData V2 annotations)."""
 
     def entity(self, set_name: str) -> EntityModel:
         if set_name not in self.sets:
@@ -144,9 +145,9 @@ def parse_edmx(document: bytes | str, service: str = "") -> ServiceModel:
         name: _entity_type(name, el, associations, association_sets)
         for name, el in _qualified(schemas, "EntityType")
     }
-    sets = {name: kind for name, kind, _ in _entity_sets(schemas) if kind in types}
-    undeletable = frozenset(name for name, _, deletable in _entity_sets(schemas)
-                            if not deletable)
+    found = list(_entity_sets(schemas))
+    sets = {name: kind for name, kind, _ in found if kind in types}
+    undeletable = frozenset(name for name, _, deletable in found if not deletable)
     return _default_target_sets(ServiceModel(name=service, types=types, sets=sets,
                                              undeletable=undeletable))
 
@@ -272,7 +273,7 @@ def _navigation(
 
 
 def _entity_sets(schemas: list[Element]) -> Iterator[tuple[str, str, bool]]:
-    """Name, entity type and whether it is deletable (``sap:deletable``, true by default)."""
+    """``(name, entity type, deletable)`` of each entity set."""
     for schema in schemas:
         for container in _children(schema, "EntityContainer"):
             for element in _children(container, "EntitySet"):

@@ -7,7 +7,8 @@ row that slides across the page boundary is never read - silently, and the advan
 makes the loss permanent. Keyset pages cannot skip a row; a changed row is at worst read
 twice, which the engine's content hashes absorb. Server-driven paging (``__next``, which
 S/4HANA Cloud enforces when it caps a page) is followed inside each page; a page that brings
-fewer than ``page_size`` rows in all ends the read.
+fewer than ``page_size`` rows in all ends the read. An expanded line collection the server
+cut is read to its end before its entry is flattened (``expanded.py``).
 
 Client paging with ``$top``/``$skip`` is used only for the entity sets in ``skip_paging``:
 snapshots without a change stamp whose long composite key would make every keyset
@@ -32,6 +33,7 @@ from typing import Any, Protocol
 from connectors.base import Cursor, SourceRecord
 from connectors.errors import ConfigError
 from connectors.sap.changes import ChangeStamp, Position, key_position
+from connectors.sap.expanded import complete_lines
 from connectors.sap.filters import Filter, FilterBuilder
 from connectors.sap.keys import key_forms
 from connectors.sap.metadata import EntityModel
@@ -119,7 +121,8 @@ class Reader:
                 if watch:
                     watch.seen(page)
                 for row in page.rows:
-                    count, last = count + 1, to_record(plan, row)
+                    whole = complete_lines(self.client, service, plan, row)
+                    count, last = count + 1, to_record(plan, whole)
                     yield last
             if last is None or count < self.settings.page_size:
                 return
@@ -140,7 +143,7 @@ class Reader:
             for page in self.client.pages(service, plan.entity.set_name, query):
                 count += len(page.rows)
                 for row in page.rows:
-                    record = to_record(plan, row)
+                    record = to_record(plan, complete_lines(self.client, service, plan, row))
                     if start is None or not _sorts_before(record, start):
                         yield record
             if count < size:

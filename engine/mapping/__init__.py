@@ -12,7 +12,8 @@ What the engine reads from a loaded ``SyncMapping`` (each model's docstring says
   ``create_defaults``, ``create_lookups`` (one read per run), ``upsert_field``;
 - ``children`` → ``ChildCollection``: lines paired by ``match``, ``deletes`` of lines;
 - ``Converter`` (``convert``): ``to_canonical`` / ``to_system`` (lines included),
-  ``fields_of`` / ``children_of`` (what to read), ``lookups`` (what to resolve in batch);
+  ``read_fields`` (what to read: ``fields_of`` and the lines of ``children_of``),
+  ``lookups`` (what to resolve in batch);
 - ``schema_check``: ``related_objects`` to describe, then ``check_against_schemas``.
 """
 

@@ -46,6 +46,11 @@ class _Lines:
         self.key = side.field
         self.match = child.match
         self.codecs = _codecs(mapping, system, child.fields)
+        # Lines travel as one list, but a one-way line field is never written against its
+        # direction (a CRM price-book key means nothing to SAP, and may not even split back
+        # into SAP's fields); the match fields always travel: they name the line.
+        self.written = [name for name, rule in child.fields.items()
+                        if name in child.match or mapping.writes_into(rule, system)]
 
     def read(self, record: Mapping[str, Any]) -> list[CanonicalValues]:
         lines = read_value(record, self.key)
@@ -60,8 +65,8 @@ class _Lines:
         written = []
         for line in lines:
             fields: dict[str, Any] = {}
-            for name, codec in self.codecs.items():
-                fields.update(codec.write(line.get(name)))
+            for name in self.written:
+                fields.update(self.codecs[name].write(line.get(name)))
             written.append(fields)
         return written
 
@@ -101,6 +106,16 @@ class Converter:
             for codec in lines.codecs.values():
                 names.extend(n for n in codec.reads if n not in names)
         return result
+
+    def read_fields(self, system: str) -> list[str]:
+        """Everything to ask ``system`` for when reading records to convert: ``fields_of``
+        and, per collection, its line fields as ``<collection>/<line field>`` paths
+        (``to_Item/Material``, ``OrderItems/Quantity``): the connector contract's way of
+        asking for lines (``connectors/base.py``), so a document always comes with them and
+        its content hash covers them."""
+        lines = [f"{key}/{name}" for key, names in self.children_of(system).items()
+                 for name in names]
+        return self.fields_of(system) + lines
 
     def canonical_fields(self, system: str) -> list[str]:
         """Top-level canonical fields mapped on ``system`` (collections: ``collections``)."""

@@ -114,6 +114,11 @@ class _SystemCheck:
             if schema is not None and name in line_models:
                 self._check_rules(line_models[name], child.fields, schema,
                                   ("children", name, "fields"))
+            if schema is not None and child.deletes == "propagate" and not schema.deletable:
+                self.add(("children", name, "deletes"),
+                         f"propagate removes lines in {self.system} too, but "
+                         f"{self.system} does not let {schema.name} records be deleted; "
+                         "choose deletes: ignore")
 
     def _check_create_reference(self) -> None:
         name = self.mapping.systems[self.system].create_reference

@@ -58,6 +58,26 @@ def test_a_removed_line_goes_with_propagate_and_stays_with_ignore() -> None:
     assert ignored.lines == BASE["lines"]
 
 
+def test_ignore_keeps_a_removed_line_out_of_writes_to_the_side_that_removed_it() -> None:
+    sap, sf = sides([line("10", "1")], BASE["lines"])
+    ignored = merge_lines("lines", policy("ignore"), sap, sf, base=BASE)
+    assert ignored.withheld == {"sap": [line("20", "2")]}
+
+
+def test_lines_not_numbered_yet_take_the_numbers_the_other_side_gave_them() -> None:
+    """A CRM order's lines, numbered by the ERP's deep insert: paired in order with the lines
+    the snapshot did not know, never doubled; a line still unnumbered beyond them stays
+    apart and is new."""
+    crm = [line("", "3", "TG11"), line("", "4", "TG12"), line("", "7", "TG13")]
+    sap, sf = sides([line("10", "3", "TG11"), line("20", "4", "TG12")], crm)
+    result = merge_lines("lines", policy(), sap, sf, base=None)
+    assert result.lines == [line("", "7", "TG13"),  # unnumbered first, as the converter sorts
+                            line("10", "3", "TG11"), line("20", "4", "TG12")]
+    two_new = merge_lines("lines", policy(), *sides([], [line("", "1"), line("", "2")]),
+                          base=None)
+    assert len(two_new.lines) == 2, "two unnumbered lines never merge into one"
+
+
 def test_a_line_changed_on_one_side_and_removed_on_the_other_is_kept() -> None:
     sap, sf = sides([line("10", "1")], [line("10", "1"), line("20", "9")])
     result = merge_lines("lines", policy(), sap, sf, base=BASE)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.base import ObjectSchema
 from engine.mapping import MappingError, load_mapping
 from engine.mapping.loader import LoadedMapping
 from engine.mapping.schema_check import check_against_schemas, related_objects
@@ -127,7 +128,10 @@ def test_sales_order_from_sap_reaches_the_crm_shape() -> None:
         "to_Item": [{"SalesOrder": "0000004712", "SalesOrderItem": "000010",
                      "Material": "TG31", "SalesOrderItemText": "Smart Multimedia Player",
                      "RequestedQuantity": Decimal("21.000"), "RequestedQuantityUnit": "PC",
-                     "NetAmount": Decimal("24786.720"), "TransactionCurrency": "EUR"}]})
+                     "NetAmount": Decimal("24786.720"), "TransactionCurrency": "EUR",
+                     "to_PricingElement": [
+                         {"ConditionType": "PPR0", "ConditionCurrency": "EUR",
+                          "ConditionRateValue": Decimal("1180.320000000")}]}]})
     order = converter.to_system("salesforce", values)
     assert order["ERP_Order_Number__c"] == "4712"
     assert order["Account.ERP_Customer_Number__c"] == "1000006"
@@ -135,7 +139,8 @@ def test_sales_order_from_sap_reaches_the_crm_shape() -> None:
     (line,) = order["OrderItems"]  # TotalPrice is Salesforce's to compute: never written
     assert line == {"ERP_Item_Key__c": "4712-10", "Product2.ERP_Product_Number__c": "TG31",
                     "PricebookEntry.ERP_Price_Key__c": "TG31-EUR",
-                    "Description": "Smart Multimedia Player", "Quantity": "21"}
+                    "Description": "Smart Multimedia Player", "Quantity": "21",
+                    "UnitPrice": "1180.32"}
     back = converter.to_system("sap", values)
     assert back["SalesOrder"] == "0000004712"
     assert back["SalesOrderDate"] == datetime(2025, 8, 30, tzinfo=UTC)
@@ -154,3 +159,32 @@ def test_invoice_payment_status_reads_the_clearing_date() -> None:
     values = converter.to_canonical("sap", cleared)
     assert values["payment_status"] == "paid"
     assert converter.to_system("salesforce", values)["Payment_Status__c"] == "Paid"
+
+
+@pytest.mark.skipif(not (SHARED_FIXTURES / "sap" / "edmx").is_dir(),
+                    reason="../shared/fixtures/sap/edmx (real SAP $metadata) is absent")
+def test_propagating_line_removals_needs_lines_the_system_lets_us_delete() -> None:
+    """Real S/4 lets a client delete a sales order item (A_SalesOrderItem carries no
+    sap:deletable="false"), so the shipped propagate passes; where an entity set refuses
+    deletes, the mapping is refused before any run instead of auditing a removal that
+    cannot happen."""
+    from dataclasses import replace
+
+    from connectors.sap.metadata import parse_edmx
+
+    edmx = (SHARED_FIXTURES / "sap" / "edmx" / "API_SALES_ORDER_SRV.edmx").read_text()
+    assert parse_edmx(edmx).object_schema("A_SalesOrderItem").deletable
+    marked = parse_edmx(edmx.replace('<EntitySet Name="A_SalesOrderItem" ',
+                                     '<EntitySet Name="A_SalesOrderItem" sap:deletable="false" '))
+    assert not marked.object_schema("A_SalesOrderItem").deletable
+    source = real_edmx_schemas()
+
+    def undeletable_items(name: str) -> ObjectSchema | None:
+        schema = source(name)
+        return replace(schema, deletable=False) if schema and name == "A_SalesOrderItem" \
+            else schema
+
+    issues, _ = check(load_mapping(MAPPINGS / "sales_orders.yaml"), "sap", undeletable_items)
+    assert [i.split(": ", 1)[1] for i in issues] == [
+        "children.lines.deletes: propagate removes lines in sap too, but sap does not let "
+        "A_SalesOrderItem records be deleted; choose deletes: ignore"]

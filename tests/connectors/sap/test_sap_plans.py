@@ -189,12 +189,16 @@ def test_changed_lines_are_patched_new_ones_posted_equal_ones_left_alone() -> No
     ]
 
 
-def test_a_keyed_line_the_document_lacks_is_a_new_line() -> None:
+def test_a_keyed_line_the_document_lacks_is_new_and_lines_left_out_are_removed() -> None:
+    """The record's lines are the document's complete list: current lines it leaves out
+    are deleted in the same changeset (the engine leaves out what its line merge removed)."""
     record = TargetRecord("r", {"to_Item": [{"Item": "30", "Qty": Decimal("1")}]}, key="1",
                           etag='W/"e"', current=CURRENT)
-    last = plan_write(orders(), record, OPTIONS).operations[-1]
-    assert (last.method, last.path, last.body) == ("POST", "Orders('1')/to_Item",
-                                                   {"Item": "30", "Qty": "1"})
+    steps = [(op.method, op.path, op.body)
+             for op in plan_write(orders(), record, OPTIONS).operations[1:]]
+    assert steps == [("POST", "Orders('1')/to_Item", {"Item": "30", "Qty": "1"}),
+                     ("DELETE", "Items(Order='1',Item='000010')", None),
+                     ("DELETE", "Items(Order='1',Item='000020')", None)]
 
 
 def test_without_current_lines_a_keyed_line_is_patched_whole() -> None:
