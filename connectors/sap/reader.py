@@ -7,8 +7,8 @@ row that slides across the page boundary is never read - silently, and the advan
 makes the loss permanent. Keyset pages cannot skip a row; a changed row is at worst read
 twice, which the engine's content hashes absorb. Server-driven paging (``__next``, which
 S/4HANA Cloud enforces when it caps a page) is followed inside each page; a page that brings
-fewer than ``page_size`` rows in all ends the read. An expanded line collection the server
-cut is read to its end before its entry is flattened (``expanded.py``).
+fewer rows in all than its ``$top`` asked for ends the read. An expanded line collection
+the server cut is read to its end before its entry is flattened (``expanded.py``).
 
 Client paging with ``$top``/``$skip`` is used only for the entity sets in ``skip_paging``:
 snapshots without a change stamp whose long composite key would make every keyset
@@ -18,11 +18,24 @@ row deleted mid-read can let one row slide past a page boundary, which the next 
 (every run reads the whole set again) repairs.
 
 Change capture reads ``stamp >= cursor`` inclusively, and from the cursor's key within the
-cursor's instant; the engine de-duplicates. On S/4HANA ``A_BusinessPartner`` stamps a change
-with a date and a time (``LastChangeDate+LastChangeTime``, see ``changes.py``); mock-sap with
-a date only, so there every run re-reads the cursor's whole day. mock-sap does not move the
-partner's change date when only its address changes, so address-only edits made in SAP are
-missed by this filter (our own such edits do move it: see ``guard_nav_updates``).
+cursor's instant; the engine de-duplicates. A cursor that names a record (the engine's next
+page resumes at the last record of the one before) brings that record back first, so the
+first request of such a read asks for ``page_size + 1`` rows: the engine skips the one it has
+and still fills a page of ``page_size`` from one request (without it, a second request of
+``page_size`` rows was sent to use one row: two SAP calls per engine page). Only ``$top``
+changes - the filter is the same, so every guarantee above holds as before: a record changed
+meanwhile moves to the end and is read again, records sharing the cursor's stamp are read
+from the cursor's key on, ``__next`` is followed inside the request, and a request answered
+with fewer rows than it asked for ends the read. Chosen over keeping one read open across the
+engine's pages: the engine starts each page's read afresh from the last record of the page
+before (``SyncRun.pages``), for every connector, Salesforce's included; changing that is an
+engine change, where one more row here changes no filter and no other module.
+
+On S/4HANA ``A_BusinessPartner`` stamps a change with a date and a time
+(``LastChangeDate+LastChangeTime``, see ``changes.py``); mock-sap with a date only, so there
+every run re-reads the cursor's whole day. mock-sap does not move the partner's change date
+when only its address changes, so address-only edits made in SAP are missed by this filter
+(our own such edits do move it: see ``guard_nav_updates``).
 """
 
 from __future__ import annotations
@@ -66,15 +79,19 @@ class Reader:
         start = _start(plan, since)
         if obj in self.settings.skip_paging:
             return self._skip_pages(plan, order, start)
-        return self.keyset_from(plan, start)
+        # The record the cursor names comes back first and is skipped by the engine: one row
+        # more in the first request keeps a full page of new ones to a single request.
+        named = since is not None and key_position(entity.type, since.key) is not None
+        return self.keyset_from(plan, start, overlap=1 if named else 0)
 
     def keyset_from(self, plan: ReadPlan, start: Position | None,
-                    watch: PageWatch | None = None) -> Iterator[SourceRecord]:
-        """A keyset read of ``plan`` in ``(stamp, key)`` order from ``start`` on."""
+                    watch: PageWatch | None = None, overlap: int = 0) -> Iterator[SourceRecord]:
+        """A keyset read of ``plan`` in ``(stamp, key)`` order from ``start`` on; the first
+        request asks for ``overlap`` rows more than a page (rows the caller already has)."""
         builder = builder_for(plan.entity)
         base = builder.not_before(start) if start else None
         order = (*plan.stamp.fields, *plan.entity.type.keys)
-        return self._keyset(plan, builder, base, order, watch)
+        return self._keyset(plan, builder, base, order, watch=watch, overlap=overlap)
 
     def read_by(
         self, obj: str, field_name: str, values: Sequence[str], fields: Sequence[str]
@@ -106,15 +123,16 @@ class Reader:
 
     def _keyset(
         self, plan: ReadPlan, builder: FilterBuilder, base: Filter | None,
-        order: tuple[str, ...], watch: PageWatch | None = None,
+        order: tuple[str, ...], *, watch: PageWatch | None = None, overlap: int = 0,
     ) -> Iterator[SourceRecord]:
-        """Pages of ``page_size`` rows, each after the last row of the one before.
+        """Pages of ``page_size`` rows (the first ``overlap`` more), each after the last row
+        of the one before; one answered with fewer rows than asked for is the last.
         ``watch`` sees every answered page and may add request headers."""
         service = self.directory.service_of(plan.entity.set_name)
         condition = base
+        top = self.settings.page_size + overlap
         while True:
-            query = plan.query(condition.text if condition else None, order,
-                               self.settings.page_size)
+            query = plan.query(condition.text if condition else None, order, top)
             count, last = 0, None
             headers = watch.headers if watch else None
             for page in self.client.pages(service, plan.entity.set_name, query, headers):
@@ -124,8 +142,9 @@ class Reader:
                     whole = complete_lines(self.client, service, plan, row)
                     count, last = count + 1, to_record(plan, whole)
                     yield last
-            if last is None or count < self.settings.page_size:
+            if last is None or count < top:
                 return
+            top = self.settings.page_size
             after = builder.after([(name, last.fields[name]) for name in order])
             condition = after if base is None else base & after
 

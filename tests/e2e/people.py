@@ -3,6 +3,7 @@ the systems' own APIs, as a user's UI would (not through our connectors)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -80,6 +81,21 @@ class SapUser:
                                  params={"$expand": "to_BusinessPartnerAddress"}, timeout=30)
         response.raise_for_status()
         return list(response.json()["d"]["results"])
+
+
+    def create_many(self, partners: list[dict[str, Any]]) -> None:
+        """Many partners in one ``$batch`` of top-level creates (a data migration, not the
+        sync's path: fast setup for volume tests)."""
+        boundary = "batch_people"
+        parts = [f"--{boundary}\r\nContent-Type: application/http\r\n"
+                 f"Content-Transfer-Encoding: binary\r\n\r\nPOST A_BusinessPartner HTTP/1.1\r\n"
+                 f"Content-Type: application/json\r\nAccept: application/json\r\n\r\n"
+                 f"{json.dumps(body)}\r\n" for body in partners]
+        response = self.http.post(
+            f"{self.base}/$batch", data=("".join(parts) + f"--{boundary}--\r\n").encode(),
+            headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, timeout=120)
+        response.raise_for_status()
+        assert response.content.count(b"HTTP/1.1 201") == len(partners), response.text[:500]
 
     def update(self, key: str, **fields: Any) -> None:
         response = self.http.patch(f"{self.base}/A_BusinessPartner('{quote(key)}')",

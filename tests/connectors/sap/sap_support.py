@@ -176,6 +176,31 @@ def native_write(server: ChildServer, method: str, path: str, body: Any = None,
     return answer
 
 
+def seed_partners(server: ChildServer, count: int, chunk: int = 500) -> None:
+    """``count`` new organisation partners, created by mock-sap itself through ``$batch``
+    (top-level parts, no changesets: fast setup for paging tests, not the connector's path)."""
+    url = f"{server.url}/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
+    with requests.Session() as http:
+        token = http.get(url + "/", headers={"X-CSRF-Token": "Fetch"},
+                         timeout=10).headers["x-csrf-token"]
+        for start in range(0, count, chunk):
+            boundary = f"batch_seed_{start}"
+            parts = [f"--{boundary}\r\nContent-Type: application/http\r\n"
+                     f"Content-Transfer-Encoding: binary\r\n\r\n"
+                     f"POST A_BusinessPartner HTTP/1.1\r\nContent-Type: application/json\r\n"
+                     f"Accept: application/json\r\n\r\n"
+                     + json.dumps({"BusinessPartnerCategory": "2",
+                                   "OrganizationBPName1": f"Paging {n:05d}"}) + "\r\n"
+                     for n in range(start, min(start + chunk, count))]
+            answer = http.post(url + "/$batch",
+                               data=("".join(parts) + f"--{boundary}--\r\n").encode(),
+                               headers={"Content-Type": f"multipart/mixed; boundary={boundary}",
+                                        "X-CSRF-Token": token}, timeout=120)
+            answer.raise_for_status()
+            created = answer.content.count(b"HTTP/1.1 201")
+            if created != len(parts):
+                raise RuntimeError(f"mock-sap created {created} of {len(parts)} partners")
+
 class S4ReplaySession(requests.Session):
     """Answers the way real S/4HANA does, from recorded shapes, without any server: the
     ``$metadata`` is SAP's own EDMX of the service (``shared/fixtures/sap/edmx``) and a query

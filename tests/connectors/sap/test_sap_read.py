@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from sap_support import (
     MakeConnector,
     ServerPagingSession,
     add_fault,
+    seed_partners,
     served,
 )
 
@@ -151,6 +154,101 @@ def test_a_change_during_paging_loses_no_record(make_connector: MakeConnector) -
     assert keys.count(seen[0].key) == 2  # read again, with its new change stamp, at the end
     assert seen[-1].fields["SearchTerm1"] == "MOVED"
 
+
+
+def _read_pages(connector: SapODataConnector, size: int,
+                between: Callable[[list[SourceRecord]], None] | None = None,
+                ) -> list[list[SourceRecord]]:
+    """Pages of ``size`` as the engine asks for them (``SyncRun.pages``): every page a new
+    read from ``(stamp, key)`` of the last record of the page before, inclusively, that
+    record skipped and the read closed once the page is full. ``between`` sees each page
+    before the next read."""
+    pages: list[list[SourceRecord]] = []
+    since: Cursor | None = None
+    while True:
+        records = connector.read_changes(BP, since, [CITY])
+        page: list[SourceRecord] = []
+        for record in records:
+            if since is not None and (record.modified_at, record.key) == \
+                    (since.modified_at, since.key):
+                continue
+            page.append(record)
+            if len(page) == size:
+                break
+        records.close()  # type: ignore[attr-defined]  # a generator
+        if not page:
+            return pages
+        pages.append(page)
+        if between is not None:
+            between(page)
+        since = Cursor(page[-1].modified_at, page[-1].key)
+        if len(page) < size:
+            return pages
+
+
+def test_each_page_from_an_inclusive_cursor_costs_one_request(
+        sap: ChildServer, connector: SapODataConnector) -> None:
+    """The record the cursor names comes back first; asking for one row more keeps a full
+    page of new ones to one request (it took two: the second fetched 500 rows to use one)."""
+    seed_partners(sap, 1200)
+    connector.describe(BP)
+    mark = max(r["id"] for r in served(sap))
+
+    pages = _read_pages(connector, 500)
+
+    keys = [r.key for page in pages for r in page]
+    assert [len(page) for page in pages] == [500, 500, SEEDED + 200]
+    assert len(set(keys)) == len(keys) == SEEDED + 1200
+    assert keys == [r.key for r in sorted((r for p in pages for r in p), key=order)]
+    # the boundaries fall inside one change date (mock-sap stamps days): nothing lost there
+    assert pages[0][-1].modified_at == pages[1][0].modified_at
+    reads = [r for r in served(sap) if r["id"] > mark and r["path"].endswith(BP)]
+    assert len(reads) == 3 == connector.counter.by_kind["query"]
+    tops = [re.search(r"\$top=(\d+)", r["query"]) for r in reads]
+    assert [int(t.group(1)) for t in tops if t] == [500, 501, 501]
+
+
+def test_server_cut_pages_are_followed_within_each_engine_page(
+        make_connector: MakeConnector) -> None:
+    """With ``$top`` one row larger, a server that cuts its answers still links the rest with
+    ``__next``; a request counts as full only when every linked piece together is."""
+    session = ServerPagingSession(cap=4)
+    connector = make_connector(session=session, page_size=10)
+    pages = _read_pages(connector, 10)
+    keys = [r.key for page in pages for r in page]
+    assert [len(page) for page in pages] == [10, 10, 4]
+    assert len(set(keys)) == SEEDED
+    # $top 10, 11, 11: answered 4+4+2, 4+4+3, and (from the 20th record on) 4+1
+    assert session.links_followed == 2 + 2 + 1
+    assert connector.counter.by_kind["query"] == 3 + session.links_followed
+
+def test_a_cursor_record_changed_between_pages_is_read_again_and_nothing_lost(
+        sap: ChildServer, make_connector: MakeConnector) -> None:
+    """When the cursor's record moved meanwhile, the one extra row is a new record: the page
+    still fills from one request, the next read starts after it, and the moved record comes
+    again at the end with its new stamp."""
+    seed_partners(sap, 30)
+    reader, writer = make_connector(page_size=10), make_connector()
+    moved: list[str] = []
+
+    def move_last(page: list[SourceRecord]) -> None:
+        if moved:
+            return
+        last = page[-1]
+        result = writer.write_batch(BP, [TargetRecord(
+            ref="m", key=last.key, etag=last.etag, fields={"SearchTerm1": "MOVED"})])
+        assert result[0].outcome == "updated"
+        moved.append(last.key)
+
+    reader.describe(BP)
+    pages = _read_pages(reader, 10, move_last)
+
+    keys = [r.key for page in pages for r in page]
+    assert set(keys) == {r.key for r in writer.read_changes(BP, None, [])}
+    assert len(keys) == SEEDED + 30 + 1  # every record once, the moved one twice
+    assert keys.count(moved[0]) == 2 and keys[-1] == moved[0]
+    assert all(len(page) == 10 for page in pages[:-1])
+    assert reader.counter.by_kind["query"] == len(pages)
 
 def test_unknown_fields_fail_before_any_query(connector: SapODataConnector) -> None:
     with pytest.raises(ConfigError, match="no field 'Nope'"):
