@@ -57,10 +57,10 @@ class SalesforceUser:
         assert response.status_code == 204, response.text
 
 
-class SapUser:
-    """A user of mock-sap, editing business partners through its OData service."""
+class SapServiceUser:
+    """A user of one of mock-sap's OData services, with the CSRF token SAP wants for edits."""
 
-    SERVICE = "/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
+    SERVICE = ""
 
     def __init__(self, sandboxes: Sandboxes) -> None:
         self.base = sandboxes.sap.url + self.SERVICE
@@ -69,6 +69,12 @@ class SapUser:
         self.http.headers["Accept"] = "application/json"
         fetched = self.http.get(self.base + "/", headers={"X-CSRF-Token": "Fetch"}, timeout=30)
         self.http.headers["X-CSRF-Token"] = fetched.headers["x-csrf-token"]
+
+
+class SapUser(SapServiceUser):
+    """A user of mock-sap, editing business partners through its OData service."""
+
+    SERVICE = "/sap/opu/odata/sap/API_BUSINESS_PARTNER_SRV"
 
     def partner(self, key: str) -> dict[str, Any]:
         response = self.http.get(f"{self.base}/A_BusinessPartner('{quote(key)}')",

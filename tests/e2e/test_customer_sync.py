@@ -9,22 +9,10 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-import pytest
-
 from engine.state.store import StateStore
 from tests.conftest import Sandboxes
 from tests.e2e.people import SalesforceUser, SapUser
 from tests.e2e.sync_helpers import run_customers, salesforce_customers, sap_customers
-
-
-@pytest.fixture
-def sap(erpsync_env: Sandboxes) -> SapUser:
-    return SapUser(erpsync_env)
-
-
-@pytest.fixture
-def sf(erpsync_env: Sandboxes) -> SalesforceUser:
-    return SalesforceUser(erpsync_env)
 
 
 def test_first_run_creates_each_side_on_the_other(sap: SapUser, sf: SalesforceUser) -> None:

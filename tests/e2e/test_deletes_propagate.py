@@ -42,16 +42,6 @@ def mapping(tmp_path: Path) -> Path:
     return variant(tmp_path / "propagate", ("deletes: deactivate", "deletes: propagate"))
 
 
-@pytest.fixture
-def sap(erpsync_env: Sandboxes) -> SapUser:
-    return SapUser(erpsync_env)
-
-
-@pytest.fixture
-def sf(erpsync_env: Sandboxes) -> SalesforceUser:
-    return SalesforceUser(erpsync_env)
-
-
 def sap_numbers(sap: SapUser) -> set[str]:
     return {p["BusinessPartner"].lstrip("0") for p in sap.partners()}
 

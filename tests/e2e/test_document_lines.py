@@ -17,26 +17,18 @@ import requests
 from engine.report import RunReport
 from engine.run import plan_sync, run_sync
 from tests.conftest import REPO, Sandboxes
-from tests.e2e.people import API, SalesforceUser
+from tests.e2e.people import API, SalesforceUser, SapServiceUser
 from tests.e2e.sync_helpers import with_sync
 
 ORDERS = REPO / "mappings" / "sales_orders.yaml"
 
 
-class SapOrders:
+class SapOrders(SapServiceUser):
     """A user of mock-sap's sales order service. Changing an item also stamps its order, as
     S/4HANA moves the order's LastChangeDateTime with any item (mock-sap leaves the header's
     LastChangeDate alone, so the user's change is saved with an order PATCH too)."""
 
     SERVICE = "/sap/opu/odata/sap/API_SALES_ORDER_SRV"
-
-    def __init__(self, sandboxes: Sandboxes) -> None:
-        self.base = sandboxes.sap.url + self.SERVICE
-        self.http = requests.Session()
-        self.http.trust_env = False
-        self.http.headers["Accept"] = "application/json"
-        fetched = self.http.get(self.base + "/", headers={"X-CSRF-Token": "Fetch"}, timeout=30)
-        self.http.headers["X-CSRF-Token"] = fetched.headers["x-csrf-token"]
 
     def orders(self) -> dict[str, list[dict[str, Any]]]:
         """Order number (without zeros) → its items."""

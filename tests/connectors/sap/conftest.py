@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 import requests
-from sap_support import MakeConnector, Sleeps, settings_for, until_stopped
+from sap_support import (
+    SLOW_MS,
+    MakeConnector,
+    Sleeps,
+    settings_for,
+    settle_slow_requests,
+    until_stopped,
+)
 
 from connectors.sap import SapODataConnector
 from connectors.sap.retry import RetryPolicy
@@ -20,12 +27,13 @@ from sandbox.sap import start
 @pytest.fixture(scope="session")
 def sap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
     log = tmp_path_factory.mktemp("sap") / "mock-sap.log"
-    yield from until_stopped(start(log_file=log, extra_args=("--slow-ms", "1500")))
+    yield from until_stopped(start(log_file=log, extra_args=("--slow-ms", str(SLOW_MS))))
 
 
 @pytest.fixture
 def sap(sap_server: ChildServer) -> ChildServer:
     """The server reset to its seed data, with no fault rules and an empty request log."""
+    settle_slow_requests(sap_server)
     requests.delete(f"{sap_server.url}/_mock/faults", timeout=10).raise_for_status()
     requests.post(f"{sap_server.url}/_mock/reset", timeout=30).raise_for_status()
     return sap_server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,36 @@ class ServerPagingSession(requests.Session):
         return answer
 
 
+SLOW_MS = 1500
+"""How long mock-sap holds back an answer under the ``slow`` scenario (``--slow-ms``)."""
+_slow_faults_added: list[float] = []
+
+
 def add_fault(server: ChildServer, **rule: Any) -> None:
     """A mock-sap fault rule (regex ``match`` on the path, ``method``, ``status`` or
     ``scenario``, ``count``)."""
     requests.post(f"{server.url}/_mock/faults", json=rule, timeout=10).raise_for_status()
+    if rule.get("scenario") == "slow":
+        _slow_faults_added.append(time.monotonic())
+
+
+def settle_slow_requests(server: ChildServer) -> None:
+    """Wait for the answers mock-sap still holds back under a ``slow`` fault. A client that
+    gave up on one (a timeout test) has moved on, but mock-sap logs the request only when it
+    answers it, after the test may have ended: it would land in the next test's request log.
+    Waits only after a test that added a slow fault."""
+    if not _slow_faults_added:
+        return
+    answered_by = max(_slow_faults_added) + SLOW_MS / 1000 + 0.5
+    _slow_faults_added.clear()
+    time.sleep(max(0.0, answered_by - time.monotonic()))
+    logged, deadline = -1, time.monotonic() + 30
+    while time.monotonic() < deadline:  # a loaded machine answers later: until the log rests
+        now = len(served(server))
+        if now == logged:
+            return
+        logged = now
+        time.sleep(0.3)
 
 
 def native(server: ChildServer, service: str, path: str,

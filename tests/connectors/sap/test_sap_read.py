@@ -200,8 +200,6 @@ def test_each_page_from_an_inclusive_cursor_costs_one_request(
     assert [len(page) for page in pages] == [500, 500, SEEDED + 200]
     assert len(set(keys)) == len(keys) == SEEDED + 1200
     assert keys == [r.key for r in sorted((r for p in pages for r in p), key=order)]
-    # the boundaries fall inside one change date (mock-sap stamps days): nothing lost there
-    assert pages[0][-1].modified_at == pages[1][0].modified_at
     reads = [r for r in served(sap) if r["id"] > mark and r["path"].endswith(BP)]
     assert len(reads) == 3 == connector.counter.by_kind["query"]
     tops = [re.search(r"\$top=(\d+)", r["query"]) for r in reads]
