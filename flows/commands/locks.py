@@ -52,18 +52,18 @@ def unlock(
                  f"{sync} is not locked")
             return
         if not as_json:
-            out.print(f"{sync}: {lock.describe(utcnow())}", markup=False, highlight=False)
+            _say_plain(out, f"{sync}: {lock.describe(utcnow())}")
         _refuse_a_live_holder(lock, force)
         released = _release(store, lock, by or getpass.getuser(), force)
     except SyncError as exc:
-        err.print(f"erpsync: {exc}", markup=False, highlight=False)
+        _say_plain(err, f"erpsync: {exc}")
         raise typer.Exit(2) from None
     finally:
         store.close()
     if not released:
-        err.print(f"erpsync: the lock of {sync} changed meanwhile (released, renewed by a new "
-                  "holder or taken over); nothing released — look again with `erpsync status "
-                  f"{sync}`", markup=False, highlight=False)
+        _say_plain(err, f"erpsync: the lock of {sync} changed meanwhile (released, renewed by "
+                   "a new holder or taken over); nothing released — look again with "
+                   f"`erpsync status {sync}`")
         raise typer.Exit(1)
     _say(as_json, {"sync": sync, "lock": lock_json(lock), "released": True},
          f"released the lock of {sync} held by {lock.holder}")
@@ -72,15 +72,14 @@ def unlock(
 def _refuse_a_live_holder(lock: LockInfo, force: bool) -> None:
     alive = lock.holder_alive()
     if alive and not force:
-        err.print(f"erpsync: refused: its process {lock.pid} is running on this host; stop "
-                  "it first, or give --force (that run then stops at its next page without "
-                  "writing it)", markup=False, highlight=False)
+        _say_plain(err, f"erpsync: refused: its process {lock.pid} is running on this host; "
+                   "stop it first, or give --force (that run then stops at its next page "
+                   "without writing it)")
         raise typer.Exit(1)
     if alive is None and lock.stale_reason(utcnow()) is None:
-        err.print(f"erpsync: its holder runs on {lock.host or 'an unknown host'}, which this "
-                  "host cannot check, and its lease has not ended: if that run is still "
-                  "alive, it stops at its next page without writing it",
-                  markup=False, highlight=False)
+        _say_plain(err, f"erpsync: its process (host {lock.host or 'unknown'}) cannot be "
+                   "checked from here and its lease has not ended: if that run is still "
+                   "alive, it stops at its next page without writing it")
 
 
 def _release(store: StateStore, lock: LockInfo, by: str, force: bool) -> bool:
@@ -100,8 +99,13 @@ def _release(store: StateStore, lock: LockInfo, by: str, force: bool) -> bool:
     return released
 
 
+def _say_plain(console: Console, text: str) -> None:
+    """Plain text, never wrapped: a holder or a command stays whole for copying."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _say(as_json: bool, data: dict[str, object], text: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps(data, default=str) + "\n")
     else:
-        out.print(text, markup=False, highlight=False)
+        _say_plain(out, text)
