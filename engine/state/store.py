@@ -178,6 +178,12 @@ class StateStore:
                 .values(**_lock_values(me, seconds, now)))
         return done.rowcount == 1
 
+    def _renew_held(self, conn: Connection, sync: str) -> None:
+        """Renew the sync's lock if this store holds it (``LockLost`` if no longer)."""
+        held = self._leases.get(sync)
+        if held is not None:
+            _renew(conn, sync, held, utcnow())
+
     def _held_now(self, sync: str, me: Holder, attempt: LockAttempt) -> LockAttempt:
         self._leases[sync] = me.label
         return attempt
@@ -301,8 +307,10 @@ class StateStore:
         return True
 
     def mark_seen(self, sync: str, system: str, keys: Sequence[str], run_id: str) -> None:
-        """A reconcile run saw these keys in ``system``: they are not deleted there."""
+        """A reconcile run saw these keys in ``system``: they are not deleted there. Renews
+        the sync's lock like a checkpoint (a long scan may find nothing to repair)."""
         with self.engine.begin() as conn:
+            self._renew_held(conn, sync)
             for chunk in _chunks(keys, 500):
                 conn.execute(update(t.xrefs).where(
                     t.xrefs.c.sync == sync, t.xrefs.c.system == system,
@@ -333,9 +341,7 @@ class StateStore:
         renews it, and raises ``LockLost`` (writing nothing) when it is no longer ours."""
         with self.engine.begin() as conn:
             now = utcnow()
-            held = self._leases.get(commit.sync)
-            if held is not None:  # first: a lock lost meanwhile writes nothing of the page
-                _renew(conn, commit.sync, held, now)
+            self._renew_held(conn, commit.sync)  # first: a lost lock writes nothing of it
             for xref in commit.xrefs:
                 _upsert_xref(conn, commit.sync, xref, now)
             for canonical_id, snapshot in commit.snapshots.items():
