@@ -72,7 +72,7 @@ class Holder:
     @classmethod
     def this_process(cls, run_id: str) -> Holder:
         host, pid = socket.gethostname(), os.getpid()
-        return cls(f"{host}:{pid}:{run_id}"[:255], host, pid, run_id, pid_scope())
+        return cls(f"{host}:{pid}:{run_id[:8]}"[:255], host, pid, run_id, pid_scope())
 
     @classmethod
     def named(cls, label: str) -> Holder:

@@ -51,11 +51,11 @@ def test_a_killed_run_leaves_a_lock_the_next_run_here_takes_over_at_once(
         erpsync_env: Sandboxes, prefect_api: str, tmp_path: Path) -> None:
     variant(tmp_path / "m", ("deletes: deactivate", "deletes: deactivate\npage_size: 5"))
     env = child_env(prefect_api, ERPSYNC_MAPPINGS=str(tmp_path / "m"))
-    # The second page's upsert waits 3 s in Salesforce: the run is inside it, after its first
+    # The second page's upsert waits 5 s in Salesforce: the run is inside it, after its first
     # checkpoint, when it is killed (the hook is the checkpoint itself, read from the state).
     erpsync_env.sf_call("POST", "/_sandbox/faults", {"bursts": [
         {"kind": "latency", "count": 1, "skip": 1, "method": "PATCH",
-         "path_contains": UPSERTS, "latency_ms": 3000}]})
+         "path_contains": UPSERTS, "latency_ms": 5000}]})
     child = subprocess.Popen([ERPSYNC, "run", "customers", "--json"], cwd=REPO, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              start_new_session=True)
