@@ -22,6 +22,7 @@ from tests.conftest import REPO, Sandboxes
 from tests.e2e.people import SalesforceUser
 from tests.e2e.sync_helpers import variant
 from tests.engine.state.test_lock_lease import here
+from tests.engine.state.test_store import drop_postgres_schema, postgres_store
 from tests.flows.conftest import ERPSYNC, child_env, erpsync, logs_of, poll
 
 OTHER_HOST = Holder("worker-7:4242:run-b", "worker-7", 4242, "run-b", "other-boot/pid:[1]")
@@ -47,8 +48,22 @@ def upserts(env: Sandboxes) -> int:
     return sum(1 for r in env.sf_writes() if UPSERTS in r["path"])
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def state(request: pytest.FixtureRequest, erpsync_env: Sandboxes,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandboxes]:
+    """The sandboxes with the state store on SQLite (erpsync_env's) or PostgreSQL."""
+    if request.param == "sqlite":
+        yield erpsync_env
+        return
+    store = postgres_store("erpsync_kill")
+    monkeypatch.setenv("ERPSYNC_STATE_URL", store.url)
+    yield erpsync_env
+    drop_postgres_schema(store)
+
+
 def test_a_killed_run_leaves_a_lock_the_next_run_here_takes_over_at_once(
-        erpsync_env: Sandboxes, prefect_api: str, tmp_path: Path) -> None:
+        state: Sandboxes, prefect_api: str, tmp_path: Path) -> None:
+    erpsync_env = state
     variant(tmp_path / "m", ("deletes: deactivate", "deletes: deactivate\npage_size: 5"))
     env = child_env(prefect_api, ERPSYNC_MAPPINGS=str(tmp_path / "m"))
     # The second page's upsert waits 5 s in Salesforce: the run is inside it, after its first
