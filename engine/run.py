@@ -18,8 +18,6 @@ checkpoint (``stop_at_limit``); the report and ``erpsync status`` say when to re
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +35,8 @@ from engine.page import PageProcessor
 from engine.planning import deletes_policy
 from engine.reconcile import Reconciler
 from engine.report import PageReport, RunReport, SystemCounts
-from engine.state.store import StateStore
+from engine.state.lease import Holder
+from engine.state.store import StateStore, utcnow
 
 log = logging.getLogger("erpsync.engine")
 Page = list[SourceRecord]
@@ -75,7 +74,7 @@ class SyncRun:
         self.report = RunReport(sync=loaded.mapping.sync, run_id=run_id,
                                 systems={s: SystemCounts() for s in loaded.mapping.systems})
         self.planned: list[PlannedChange] = []
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{run_id[:8]}"
+        self.holder = Holder.this_process(run_id)
         self._calls_at_start = {s: c.counter.calls for s, c in connectors.items()}
         self._locked = False
 
@@ -89,10 +88,7 @@ class SyncRun:
         """Lock, check both systems are reachable, and check the mapping against their schemas
         — all before the first read, so a bad mapping stops before any write."""
         if not self.dry_run:
-            if not self.store.acquire_lock(self.ctx.sync, self.holder):
-                raise SyncLocked(f"another run of {self.ctx.sync!r} is in progress",
-                                 code="SYNC_LOCKED")
-            self._locked = True
+            self._lock()
         mapping = self.ctx.mapping
         related: dict[tuple[str, str], ObjectSchema] = {}
         for system, connector in self.ctx.connectors.items():
@@ -111,6 +107,21 @@ class SyncRun:
                 raise ConfigError(f"deletes: propagate needs connectors that can delete; "
                                   f"{', '.join(unable)} cannot (use deactivate or ignore)",
                                   code="DELETE_UNSUPPORTED")
+
+    def _lock(self) -> None:
+        """Take the sync's lock (a lease, ``engine/state/lease.py``), over a stale one if
+        need be; ``SyncLocked`` naming the holder and its lease while another run holds it."""
+        sync = self.ctx.sync
+        attempt = self.store.acquire_lock(sync, self.holder)
+        if not attempt:
+            held = (attempt.current.describe(utcnow()) if attempt.current else
+                    "held by a run that just finished")
+            raise SyncLocked(f"another run of {sync!r} is in progress: {held}; if that run is "
+                             f"gone, `erpsync unlock {sync}` releases it", code="SYNC_LOCKED")
+        if attempt.taken_over is not None:
+            log.warning("took over the lock of %s from %s: %s", sync,
+                        attempt.taken_over.holder, attempt.reason)
+        self._locked = True
 
     def pages(self, source: str) -> Iterator[Page]:
         """Pages of ``source``'s changes since its cursor. Each page is re-read from where the
@@ -181,6 +192,8 @@ class SyncRun:
         return Reconciler(self)
 
     def process_page(self, source: str, page: Page, mode: Mode | None = None) -> PageReport:
+        if self._locked:  # before any write: a run whose lock was taken over stops here
+            self.store.renew_lock(self.ctx.sync, self.holder)
         processor = PageProcessor(self.ctx, source, mode)
         result = processor.run(page)
         self.planned.extend(processor.planned)

@@ -1,5 +1,5 @@
 """The `erpsync` command line: demo, run, mappings validate, sandbox, audit; serve, ui and
-deployments check (``flows/commands/operations.py``)."""
+deployments check (``flows/commands/operations.py``); unlock (``flows/commands/locks.py``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rich.table import Table
 from connectors.errors import ConfigError, SyncError
 from connectors.settings import work_dir
 from engine.mapping import MappingError, load_mapping
-from flows.commands import operations, review
+from flows.commands import locks, operations, review
 from flows.mappings_dir import mapping_path, mappings_dir
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 review.register(app)  # plan, reconcile, status, conflicts, dead-letters
 operations.register(app)  # serve, ui, deployments check
+locks.register(app)  # unlock
 
 out = Console()
 err = Console(stderr=True)

@@ -168,9 +168,18 @@ conflicts = Table(
     Index("ix_conflicts_sync_canonical", "sync", "canonical_id"),
 )
 
+# A sync's write lock, held as a lease (``lease.py``): renewed at every page checkpoint, free
+# for another run once not renewed for ``lease_seconds``, or at once when its holder's
+# process on this host (``host``, ``pid`` within ``pid_scope``) is gone.
 locks = Table(
     "locks", metadata,
     Column("sync", String(64), primary_key=True),
-    Column("holder", String(64), nullable=False),
+    Column("holder", String(255), nullable=False),
     Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("renewed_at", UtcDateTime(), nullable=False),
+    Column("lease_seconds", Integer, nullable=False),
+    Column("host", String(255)),
+    Column("pid", Integer),
+    Column("pid_scope", String(128)),  # kernel boot and PID namespace the pid belongs to
+    Column("run_id", String(36)),
 )

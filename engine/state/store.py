@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from connectors.settings import work_dir
 from engine.state import queue
 from engine.state import schema as t
 from engine.state.audit_chain import GENESIS, row_hash
+from engine.state.lease import Holder, LockAttempt, LockInfo, LockLost, lease_seconds
 from engine.state.records import AuditEntry, PageCommit, XrefRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-LOCK_TTL = timedelta(hours=2)
+DECISION_KINDS = ("review", "unlock")  # rows in runs that record a person's decision
 
 
 def default_state_url() -> str:
@@ -54,6 +55,7 @@ class StateStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.review = queue.ReviewQueue(self.engine)
+        self._leases: dict[str, str] = {}  # sync -> holder label of the locks held here
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""
@@ -69,7 +71,7 @@ class StateStore:
     # runs and locks -------------------------------------------------------------------------
 
     def begin_run(self, sync: str, kind: str = "run") -> str:
-        """Record a run starting; ``kind`` is run, reconcile, replay or review."""
+        """Record a run starting; ``kind`` is run, reconcile, replay, review or unlock."""
         run_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
             conn.execute(insert(t.runs).values(id=run_id, sync=sync, started_at=utcnow(),
@@ -84,10 +86,10 @@ class StateStore:
                                  resume_at=resume_at, message=message))
 
     def last_run(self, sync: str) -> dict[str, Any] | None:
-        """The newest run of ``sync`` of any kind but review."""
+        """The newest run of ``sync`` of any kind but a person's decision (review, unlock)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(t.runs).where(t.runs.c.sync == sync,
-                                                    t.runs.c.kind != "review")
+                                                    t.runs.c.kind.notin_(DECISION_KINDS))
                                .order_by(t.runs.c.started_at.desc()).limit(1)).first()
         return dict(row._mapping) if row else None
 
@@ -96,28 +98,95 @@ class StateStore:
             row = conn.execute(select(t.locks).where(t.locks.c.sync == sync)).first()
         return dict(row._mapping) if row else None
 
+    def lock(self, sync: str) -> LockInfo | None:
+        """The sync's lock as a lease, or None when nobody holds it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.locks).where(t.locks.c.sync == sync)).first()
+        return LockInfo.from_row(row) if row else None
+
     def syncs(self) -> list[str]:
         """Every sync this state has run at least once."""
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(t.runs.c.sync).distinct()).scalars())
 
-    def acquire_lock(self, sync: str, holder: str) -> bool:
-        """Take the sync's write lock; a lock older than ``LOCK_TTL`` is from a dead worker."""
+    def acquire_lock(self, sync: str, holder: Holder | str,
+                     lease: int | None = None) -> LockAttempt:
+        """Take the sync's write lock for ``lease`` seconds (``ERPSYNC_LOCK_LEASE_SECONDS``):
+        free, or stale (``LockInfo.stale_reason``: its lease ended, or its process on this
+        host is gone), it is taken; live, the attempt names who holds it. While held, every
+        checkpoint of this store renews it and fails with ``LockLost`` once it is not ours."""
+        me = Holder.named(holder) if isinstance(holder, str) else holder
+        seconds = lease if lease is not None else lease_seconds()
+        for _ in range(3):  # a race lost to another taker: look again
+            current = self.lock(sync)
+            now = utcnow()
+            if current is None:
+                if self._insert_lock(sync, me, seconds, now):
+                    return self._held_now(sync, me, LockAttempt(True))
+                continue
+            reason = current.stale_reason(now)
+            if reason is None:
+                return LockAttempt(False, current=current)
+            if self._take_over(current, me, seconds, now):
+                return self._held_now(sync, me, LockAttempt(True, taken_over=current,
+                                                             reason=reason))
+        return LockAttempt(False, current=self.lock(sync))
+
+    def renew_lock(self, sync: str, holder: Holder | str) -> None:
+        """Extend the lease by its length from now; ``LockLost`` when it is no longer ours."""
+        label = holder if isinstance(holder, str) else holder.label
         with self.engine.begin() as conn:
-            conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
-                                               t.locks.c.acquired_at < utcnow() - LOCK_TTL))
+            _renew(conn, sync, label, utcnow())
+
+    def release_lock(self, sync: str, holder: Holder | str) -> bool:
+        """Give the lock up (only if ``holder`` still holds it). True when it was released."""
+        label = holder if isinstance(holder, str) else holder.label
+        if self._leases.get(sync) == label:
+            del self._leases[sync]
+        with self.engine.begin() as conn:
+            done = conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
+                                                      t.locks.c.holder == label))
+        return done.rowcount > 0
+
+    def release_lock_by_operator(self, sync: str, holder: str, entry: AuditEntry,
+                                 run_id: str) -> bool:
+        """``erpsync unlock``: release the lock ``holder`` holds and audit it, in one
+        transaction. False when the lock is no longer held by ``holder``."""
+        with self.engine.begin() as conn:
+            done = conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
+                                                      t.locks.c.holder == holder))
+            if done.rowcount == 0:
+                return False
+            _append_audit(conn, PageCommit(sync=sync, run_id=run_id, audit=[entry]), utcnow())
+        return True
+
+    def _insert_lock(self, sync: str, me: Holder, seconds: int, now: datetime) -> bool:
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(t.locks).values(sync=sync, holder=holder,
-                                                    acquired_at=utcnow()))
+                conn.execute(insert(t.locks).values(sync=sync, **_lock_values(me, seconds, now)))
         except IntegrityError:
             return False
         return True
 
-    def release_lock(self, sync: str, holder: str) -> None:
+    def _take_over(self, stale: LockInfo, me: Holder, seconds: int, now: datetime) -> bool:
+        """Replace exactly the stale lock that was read; False when it changed meanwhile (its
+        holder renewed it, or another run took it first)."""
+        c = t.locks.c
         with self.engine.begin() as conn:
-            conn.execute(delete(t.locks).where(t.locks.c.sync == sync,
-                                               t.locks.c.holder == holder))
+            done = conn.execute(update(t.locks).where(
+                c.sync == stale.sync, c.holder == stale.holder, c.renewed_at == stale.renewed_at)
+                .values(**_lock_values(me, seconds, now)))
+        return done.rowcount == 1
+
+    def _renew_held(self, conn: Connection, sync: str) -> None:
+        """Renew the sync's lock if this store holds it (``LockLost`` if no longer)."""
+        held = self._leases.get(sync)
+        if held is not None:
+            _renew(conn, sync, held, utcnow())
+
+    def _held_now(self, sync: str, me: Holder, attempt: LockAttempt) -> LockAttempt:
+        self._leases[sync] = me.label
+        return attempt
 
     # reads ------------------------------------------------------------------------------------
 
@@ -238,8 +307,10 @@ class StateStore:
         return True
 
     def mark_seen(self, sync: str, system: str, keys: Sequence[str], run_id: str) -> None:
-        """A reconcile run saw these keys in ``system``: they are not deleted there."""
+        """A reconcile run saw these keys in ``system``: they are not deleted there. Renews
+        the sync's lock like a checkpoint (a long scan may find nothing to repair)."""
         with self.engine.begin() as conn:
+            self._renew_held(conn, sync)
             for chunk in _chunks(keys, 500):
                 conn.execute(update(t.xrefs).where(
                     t.xrefs.c.sync == sync, t.xrefs.c.system == system,
@@ -266,9 +337,11 @@ class StateStore:
 
     def checkpoint(self, commit: PageCommit) -> None:
         """Write one page's xrefs, snapshots, audit rows, dead letters, held conflicts and
-        cursor atomically."""
+        cursor atomically. While this store holds the sync's lock, the same transaction
+        renews it, and raises ``LockLost`` (writing nothing) when it is no longer ours."""
         with self.engine.begin() as conn:
             now = utcnow()
+            self._renew_held(conn, commit.sync)  # first: a lost lock writes nothing of it
             for xref in commit.xrefs:
                 _upsert_xref(conn, commit.sync, xref, now)
             for canonical_id, snapshot in commit.snapshots.items():
@@ -282,6 +355,29 @@ class StateStore:
             queue.mark_replayed(conn, commit.replayed_letters, now)
             if commit.cursor is not None:
                 _upsert_cursor(conn, commit.sync, *commit.cursor)
+
+
+def _lock_values(me: Holder, seconds: int, now: datetime) -> dict[str, Any]:
+    return {"holder": me.label, "host": me.host, "pid": me.pid, "pid_scope": me.scope or None,
+            "run_id": me.run_id, "acquired_at": now, "renewed_at": now,
+            "lease_seconds": seconds}
+
+
+def _renew(conn: Connection, sync: str, label: str, now: datetime) -> None:
+    """Renew ``label``'s lease on ``sync``; ``LockLost`` naming the new holder if it is not
+    ``label``'s any more. The update comes first, so the row stays locked to the end of the
+    transaction: a taker waits for it and then finds a fresh lease."""
+    done = conn.execute(update(t.locks).where(t.locks.c.sync == sync, t.locks.c.holder == label)
+                        .values(renewed_at=now))
+    if done.rowcount == 1:
+        return
+    row = conn.execute(select(t.locks).where(t.locks.c.sync == sync)).first()
+    now_held = (f"it is now held by {row.holder} (since "
+                f"{row.acquired_at.isoformat(timespec='seconds')})" if row else
+                "it was released (erpsync unlock)")
+    raise LockLost(f"this run ({label}) lost the lock of {sync!r}: {now_held}; stopped before "
+                   "writing anything more (the page in progress is not checkpointed)",
+                   code="SYNC_LOCK_LOST")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -237,9 +237,12 @@ def _status_table(entry: dict[str, Any]) -> Table:
         table.add_row(f"cursor {system}", f"{cursor['modified_at']} {cursor['key']}")
     for name in ("open_conflicts", "resolved_conflicts", "dead_letters"):
         table.add_row(name.replace("_", " "), str(entry[name]))
-    if entry["locked_by"]:
-        table.add_row("locked by", f"{entry['locked_by']['holder']} since "
-                                   f"{entry['locked_by']['since']}")
+    lock = entry["locked_by"]
+    if lock:
+        table.add_row("locked by", f"{lock['holder']} since {lock['since']}")
+        table.add_row("lock lease", f"last renewed {lock['renewed_at']}, ends "
+                                    f"{lock['lease_ends']}"
+                      + (f" (stale: {lock['stale']})" if lock["stale"] else ""))
     return table
 
 
