@@ -71,9 +71,8 @@ def assert_converged_and_quiet(env: Sandboxes, sap: SapUser, sf: SalesforceUser,
 
 
 def test_composite_rule_links_by_tax_number_and_country_never_by_name(
-        erpsync_env: Sandboxes, tmp_path: Path) -> None:
+        erpsync_env: Sandboxes, sap: SapUser, sf: SalesforceUser, tmp_path: Path) -> None:
     mapping = variant(tmp_path / "m", *COMPOSITE)
-    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     sap.update("1000001", SearchTerm1="DE811907980")  # Becker Berlin, DE
     sap.update("1000002", SearchTerm1="US941234567")  # Talpa GmbH, US
     # The same company, known to sales under another name and without a customer number.
@@ -125,9 +124,8 @@ def test_composite_rule_links_by_tax_number_and_country_never_by_name(
 
 
 def test_an_ambiguous_match_links_nothing_and_waits_in_dead_letters(
-        erpsync_env: Sandboxes, tmp_path: Path) -> None:
+        erpsync_env: Sandboxes, sap: SapUser, sf: SalesforceUser, tmp_path: Path) -> None:
     mapping = variant(tmp_path / "m", *COMPOSITE)
-    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     # Two accounts for one SAP customer (Panorama Studios, US).
     sap.update("1000003", SearchTerm1="US230000003")
     one = sf.create(Name="Panorama One", Tax_Number__c="US230000003", BillingCountryCode="US")
@@ -180,9 +178,8 @@ def test_an_ambiguous_match_links_nothing_and_waits_in_dead_letters(
 
 
 def test_a_match_already_linked_to_another_record_is_not_taken_over(
-        erpsync_env: Sandboxes, tmp_path: Path) -> None:
+        erpsync_env: Sandboxes, sap: SapUser, sf: SalesforceUser, tmp_path: Path) -> None:
     mapping = variant(tmp_path / "m", *COMPOSITE)
-    sap, sf = SapUser(erpsync_env), SalesforceUser(erpsync_env)
     sap.update("1000001", SearchTerm1="DE811907980")
     run_customers(mapping)
     (first,) = numbered(sf, "1000001")
