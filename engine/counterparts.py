@@ -4,6 +4,13 @@ First by the cross-reference table (one ``read_by`` on the target's key for the 
 for records never seen before by the mapping's match rules, in the order listed: a rule is a
 canonical field, or several that must all be equal (tax number + country); each rule costs
 one batch ``read_by`` on its first field for the whole page, never one call per record.
+
+A match links two records only when it is unambiguous. When a rule finds several candidates
+on the other side, when several records of the page claim the same candidate, or when the
+candidate is already linked to another record of the source system, nothing is linked and
+nothing is created: each record concerned goes to dead letters (code ``AMBIGUOUS_MATCH``,
+stage ``match``) naming the candidates, and later rules are not tried for it. A person merges
+or corrects the duplicates, then ``erpsync dead-letters replay`` links them.
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ def find_counterparts(page: PageProcessor, items: list[Item]) -> None:
     for item, record in _by_keys(page, target, by_key):
         attach(page, item, record)
     for rule in (r.fields for r in page.ctx.mapping.match_rules):
+        claimed = {i.counterpart.key: i.record.key for i in items if i.counterpart is not None}
         _match_on(page, rule, [i for i in items if i.counterpart is None and not i.failed
-                               and target not in i.known and i.values is not None])
+                               and target not in i.known and i.values is not None], claimed)
     _link_matched_ids(page, items)
 
 
@@ -59,28 +67,102 @@ def _by_keys(page: PageProcessor, system: str,
     return found
 
 
-def _match_on(page: PageProcessor, rule: tuple[str, ...], items: list[Item]) -> None:
-    converter, target = page.ctx.converter, page.target
-    system_fields = [converter.system_field(target, name) for name in rule]
-    if not items or any(f is None for f in system_fields):
+def _match_on(page: PageProcessor, rule: tuple[str, ...], items: list[Item],
+              claimed: dict[str, str]) -> None:
+    """Link ``items`` by ``rule`` where exactly one record on each side carries the values;
+    ``claimed`` holds the target records this page already linked (target key → source
+    key)."""
+    converter, source, target = page.ctx.converter, page.source, page.target
+    if not items or any(converter.system_field(target, name) is None for name in rule):
         return
-    wanted: dict[tuple[Any, ...], Item] = {}
+    wanted: dict[tuple[Any, ...], list[Item]] = {}
     for item in items:
         wanted_values = tuple((item.values or {}).get(name) for name in rule)
         if all(v is not None for v in wanted_values):
-            wanted.setdefault(wanted_values, item)
-    first, lookup_field = rule[0], system_fields[0] or ""
-    lookup = {str(converter.to_system(target, {first: v[0]}, only=[first])[lookup_field])
+            wanted.setdefault(wanted_values, []).append(item)
+    found = _by_rule(page, target, rule, list(wanted))
+    # The other way round: the one candidate must match this record and no other.
+    twins = _by_rule(page, source, rule, [m for m, pairs in found.items()
+                                          if len(pairs) == 1 and len(wanted[m]) == 1])
+    linked = {**_linked_elsewhere(page, [r.key for pairs in found.values() for r, _ in pairs]),
+              **claimed}
+    for matched, candidates in found.items():
+        claimants = wanted[matched]
+        (record, values), item = candidates[0], claimants[0]
+        same = sorted({_unpadded(k): k for k in [*(r.key for r, _ in twins.get(matched, [])),
+                                                  *(i.record.key for i in claimants)]
+                       }.values())
+        taken = linked.get(record.key)
+        if len(candidates) > 1:
+            keys = ", ".join(sorted(r.key for r, _ in candidates))
+            why = f"{len(candidates)} {target} records match on {list(rule)}: {keys}"
+        elif len(same) > 1:
+            why = (f"{len(same)} {source} records match the same {target} record "
+                   f"{record.key} on {list(rule)}: {', '.join(same)}")
+        elif taken is not None and _unpadded(taken) != _unpadded(item.record.key):
+            why = (f"the {target} record {record.key} matching on {list(rule)} is already "
+                   f"linked to {source} record {taken}")
+        else:
+            attach(page, item, record, values)
+            continue
+        for claimant in claimants:
+            _ambiguous(page, claimant, why)
+
+
+def _by_rule(page: PageProcessor, system: str, rule: tuple[str, ...],
+             wanted: list[tuple[Any, ...]]) -> dict[tuple[Any, ...],
+                                                    list[tuple[SourceRecord, Values]]]:
+    """``system``'s records within the sync's filter whose ``rule`` fields equal one of
+    ``wanted``, by those values: one batch read on the rule's first field. Empty when there
+    is nothing to read, or when that field is the system's key or upsert field (unique)."""
+    converter, scope = page.ctx.converter, page.ctx.mapping.systems[system]
+    first, lookup_field = rule[0], converter.system_field(system, rule[0])
+    if not wanted or lookup_field is None or (
+            page.source == system and lookup_field in (scope.key, scope.upsert_field)):
+        return {}
+    lookup = {str(converter.to_system(system, {first: v[0]}, only=[first])[lookup_field])
               for v in wanted}
-    records, _unreadable = read_by(page, target, lookup_field, sorted(lookup))
+    records, _unreadable = read_by(page, system, lookup_field, sorted(lookup))
+    found: dict[tuple[Any, ...], list[tuple[SourceRecord, Values]]] = {}
+    targets = set(wanted)
     for record in records:
+        if not scope.includes(record.fields):
+            continue  # out of the sync (a supplier, say): never a counterpart
         try:
-            values = converter.to_canonical(target, record.fields)
+            values = converter.to_canonical(system, record.fields)
         except RecordRejected:
             continue
-        match = wanted.get(tuple(values.get(name) for name in rule))
-        if match is not None and match.counterpart is None:
-            attach(page, match, record, values)
+        matched = tuple(values.get(name) for name in rule)
+        if matched in targets:
+            found.setdefault(matched, []).append((record, values))
+    return found
+
+
+def _unpadded(key: str) -> str:
+    return key.lstrip("0")  # SAP may answer '1000001' for '0001000001' (ALPHA conversion)
+
+
+def _linked_elsewhere(page: PageProcessor, keys: list[str]) -> dict[str, str]:
+    """Target key → the key of the source record it is linked to (live links only)."""
+    ctx = page.ctx
+    ids = ctx.store.ids_for_keys(ctx.sync, page.target, keys) if keys else {}
+    xrefs = ctx.store.xrefs_for(ctx.sync, sorted(set(ids.values()))) if ids else {}
+    linked = {}
+    for key, cid in ids.items():
+        mine = xrefs.get(cid, {}).get(page.source)
+        if mine is not None and not mine.deleted:
+            linked[key] = mine.key
+    return linked
+
+
+def _ambiguous(page: PageProcessor, item: Item, why: str) -> None:
+    """Never guess an identity: the record is neither linked nor created."""
+    item.failed = True
+    error = RecordRejected(f"{why}; not linked and not created: merge or correct the "
+                           "duplicates, then replay this dead letter",
+                           code="AMBIGUOUS_MATCH", system=page.target)
+    recording.dead_letter(page, page.source, item.record.key, "match", error,
+                          payload=dict(item.record.fields), source_key=item.record.key)
 
 
 def _link_matched_ids(page: PageProcessor, items: list[Item]) -> None:
