@@ -66,7 +66,10 @@ class MatchRule(Strict):
     Engine: for a record with no cross-reference yet, try the rules in the order listed; the
     first rule whose fields are all present and all equal on a record of the other side links
     the two (looked up in one batch read per rule, never per record). A record matching
-    nothing is created on the other side.
+    nothing is created on the other side. A match is taken only when it is unambiguous:
+    several candidates on either side, or a candidate already linked to another record, link
+    and create nothing; the records wait in dead letters as ``AMBIGUOUS_MATCH`` (naming the
+    candidates) until the duplicates are fixed and the dead letters replayed.
     """
 
     fields: tuple[str, ...] = Field(min_length=1, description="Canonical fields, all equal.")
