@@ -112,7 +112,9 @@ class TargetRecord:
     update them (an SAP address's ``AddressID``). ``reference_field`` names the field of
     ``fields`` holding the caller's own id of a record to create, by which a connector whose
     system assigns keys finds a create it carried out already (its answer lost) instead of
-    making it twice.
+    making it twice. ``may_exist`` False tells the connector that no earlier attempt of this
+    create was ever sent (the engine keeps a journal of them), so it need not look it up
+    before sending; a lost answer is looked up all the same.
     """
 
     ref: str
@@ -122,6 +124,7 @@ class TargetRecord:
     etag: str | None = None
     current: Mapping[str, FieldValue] | None = None
     reference_field: str | None = None
+    may_exist: bool = True
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ In a dry run nothing is sent: each write becomes a ``PlannedChange`` with before
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import TargetRecord, WriteResult
-from connectors.errors import ConflictError, SyncError
+from connectors.errors import ConflictError, SyncError, TransientError
 from engine import lookups, recording
 from engine.capabilities import DeletesRecords
 from engine.counterparts import reread
@@ -85,13 +86,38 @@ def _send(page: PageProcessor, system: str, items: list[Item],
         return []
     if page.ctx.dry_run:
         return [(item, _planned(page, item, system, write)) for item, write in writes]
+    writes, journaled = _journal_creates(page, system, writes)
     ready, rejected = lookups.before_write(page.ctx, system, [w for _, w in writes])
     sendable = [w for w in ready if w.ref not in rejected]
     connector = page.ctx.connectors[system]
     answered = iter(connector.write_batch(page.ctx.obj(system), sendable) if sendable else [])
-    return [(item, WriteResult(write.ref, "failed", error=rejected[write.ref])
-             if write.ref in rejected else next(answered))
-            for (item, _), write in zip(writes, ready, strict=True)]
+    results = [(item, WriteResult(write.ref, "failed", error=rejected[write.ref])
+                if write.ref in rejected else next(answered))
+               for (item, _), write in zip(writes, ready, strict=True)]
+    page.commit.settled_creates.extend(
+        (system, item.record.key) for item, result in results if item.record.key in journaled
+        and not (result.outcome == "failed" and isinstance(result.error, TransientError)))
+    return results
+
+
+def _journal_creates(page: PageProcessor, system: str, writes: list[tuple[Item, TargetRecord]],
+                     ) -> tuple[list[tuple[Item, TargetRecord]], set[str]]:
+    """Creates that carry a reference (``create_reference``) are noted in the state before
+    they are sent (their source keys are returned); the page's checkpoint settles each whose
+    outcome is known. Only a create noted and never settled - its run died, or its answer
+    was lost - may exist already: only those are looked up before sending, so an ordinary
+    load pays no look-up and a crashed one still creates nothing twice."""
+    creates = [(item, write) for item, write in writes
+               if write.key is None and write.reference_field]
+    if not creates:
+        return writes, set()
+    keys = {item.record.key for item, _ in creates}
+    store, sync = page.ctx.store, page.ctx.sync
+    maybe_done = store.creates_maybe_done(sync, system, sorted(keys))
+    store.mark_creates_sent(sync, system, sorted(keys))
+    return [(item, replace(write, may_exist=item.record.key in maybe_done)
+             if write.key is None and write.reference_field else write)
+            for item, write in writes], keys
 
 
 def _planned(page: PageProcessor, item: Item, system: str, write: TargetRecord) -> WriteResult:

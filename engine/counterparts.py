@@ -32,11 +32,33 @@ def find_counterparts(page: PageProcessor, items: list[Item]) -> None:
               if target in i.known and not i.known[target].deleted}
     for item, record in _by_keys(page, target, by_key):
         attach(page, item, record)
+    _link_unsettled_creates(page, items)
     for rule in (r.fields for r in page.ctx.mapping.match_rules):
         claimed = {i.counterpart.key: i.record.key for i in items if i.counterpart is not None}
         _match_on(page, rule, [i for i in items if i.counterpart is None and not i.failed
                                and target not in i.known and i.values is not None], claimed)
     _link_matched_ids(page, items)
+
+
+def _link_unsettled_creates(page: PageProcessor, items: list[Item]) -> None:
+    """A record this sync created in the source system carries its counterpart's key in the
+    mapping's ``create_reference`` (the account's Id in the SAP partner). When the run that
+    created it died before its checkpoint, the record comes back through the change feed
+    unknown: it is linked here to the record it was made from, instead of being created
+    again on the other side. Only references the state still holds as unsettled creates are
+    looked up, so this costs no call unless a run died."""
+    field = page.ctx.mapping.systems[page.source].create_reference
+    if field is None:
+        return
+    by_reference = {str(ref): item for item in items
+                    if item.counterpart is None and not item.failed
+                    and page.target not in item.known and (ref := item.record.fields.get(field))}
+    unsettled = page.ctx.store.creates_maybe_done(page.ctx.sync, page.source,
+                                                  sorted(by_reference))
+    by_key = {key: by_reference[key] for key in unsettled}
+    for item, record in _by_keys(page, page.target, by_key):
+        attach(page, item, record)
+        page.commit.settled_creates.append((page.source, record.key))
 
 
 def reread(page: PageProcessor, items: list[Item]) -> None:

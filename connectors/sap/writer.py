@@ -109,7 +109,8 @@ class Writer:
         field = options.reference_field
         if field is None:
             return {}
-        wanted = {i: str(r.fields.get(field) or "") for i, r in records.items() if r.key is None}
+        wanted = {i: str(r.fields.get(field) or "") for i, r in records.items()
+                  if r.key is None and r.may_exist}
         found = already_created(entity.set_name, field, list(wanted.values()),
                                 self._find_by(entity))
         for reference in wanted.values():

@@ -95,7 +95,10 @@ class Converter:
         for codec in self._codecs[system].values():
             fields.extend(name for name in codec.reads if name not in fields)
         obj = self.mapping.systems[system]
-        return fields + [c.field for c in obj.filter if c.field not in fields]
+        fields += [c.field for c in obj.filter if c.field not in fields]
+        if obj.create_reference and obj.create_reference not in fields:
+            fields.append(obj.create_reference)  # links a create its run never checkpointed
+        return fields
 
     def children_of(self, system: str) -> dict[str, list[str]]:
         """Record key holding each collection's lines (``to_Item``) → the child's field names

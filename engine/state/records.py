@@ -89,3 +89,5 @@ class PageCommit:
     holds: list[ConflictHold] = field(default_factory=list)
     applied_conflicts: list[int] = field(default_factory=list)
     replayed_letters: list[int] = field(default_factory=list)
+    settled_creates: list[tuple[str, str]] = field(default_factory=list)
+    """``(system, source key)`` of creates sent in this page: their outcome is known now."""

@@ -78,6 +78,19 @@ delta_links = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# Creates sent to a system that assigns its own keys (mapping ``create_reference``), by the
+# record's key in the system it came from: written before the write is sent, removed by the
+# page's checkpoint. A row left behind means a run stopped between the two, so that create
+# may have happened and the next attempt looks for it first (``TargetRecord.may_exist``);
+# every other create is sent without a look-up.
+pending_creates = Table(
+    "pending_creates", metadata,
+    Column("sync", String(64), primary_key=True),
+    Column("system", String(32), primary_key=True),
+    Column("source_key", String(64), primary_key=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
 xrefs = Table(
     "xrefs", metadata,
     Column("sync", String(64), primary_key=True),

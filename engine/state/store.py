@@ -221,6 +221,34 @@ class StateStore:
                 conn.execute(insert(t.delta_links).values(sync=sync, system=system, object=obj,
                                                           link=link, updated_at=utcnow()))
 
+    def mark_creates_sent(self, sync: str, system: str, source_keys: Sequence[str]) -> None:
+        """Note, before they are sent, creates in ``system`` whose outcome a crash could hide
+        (committed at once: the write may succeed and the run die before its checkpoint)."""
+        c = t.pending_creates.c
+        keys = sorted(set(source_keys))
+        if not keys:
+            return
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(c.source_key).where(
+                c.sync == sync, c.system == system, c.source_key.in_(keys))).scalars())
+            now = utcnow()
+            rows = [{"sync": sync, "system": system, "source_key": key, "sent_at": now}
+                    for key in keys if key not in known]
+            if rows:
+                conn.execute(insert(t.pending_creates), rows)
+
+    def creates_maybe_done(self, sync: str, system: str,
+                           source_keys: Sequence[str]) -> set[str]:
+        """Of ``source_keys``, those whose create in ``system`` was sent by a run that never
+        checkpointed it: SAP may hold them already."""
+        c = t.pending_creates.c
+        if not source_keys:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(c.source_key).where(
+                c.sync == sync, c.system == system,
+                c.source_key.in_(sorted(set(source_keys))))).scalars())
+
     def ids_for_keys(self, sync: str, system: str, keys: Sequence[str]) -> dict[str, str]:
         """System key → canonical id, for the keys that have one. One query per 500 keys."""
         found: dict[str, str] = {}
@@ -355,6 +383,17 @@ class StateStore:
             queue.mark_replayed(conn, commit.replayed_letters, now)
             if commit.cursor is not None:
                 _upsert_cursor(conn, commit.sync, *commit.cursor)
+            _settle_creates(conn, commit.sync, commit.settled_creates)
+
+
+def _settle_creates(conn: Connection, sync: str, settled: Sequence[tuple[str, str]]) -> None:
+    c = t.pending_creates.c
+    by_system: dict[str, list[str]] = {}
+    for system, key in settled:
+        by_system.setdefault(system, []).append(key)
+    for system, keys in by_system.items():
+        conn.execute(delete(t.pending_creates).where(
+            c.sync == sync, c.system == system, c.source_key.in_(sorted(set(keys)))))
 
 
 def _lock_values(me: Holder, seconds: int, now: datetime) -> dict[str, Any]:
