@@ -24,7 +24,7 @@ from tests.conftest import Sandboxes
 from tests.e2e.people import SalesforceUser
 from tests.e2e.sync_helpers import run_customers, variant
 from tests.e2e.test_interruptions import Scripted, run_with
-from tests.engine.state.test_store import drop_postgres_schema, postgres_store
+from tests.engine.state.test_store import state_on
 
 OTHER_HOST = Holder("worker-7:4242:run-b", "worker-7", 4242, "run-b", "other-boot/pid:[1]")
 
@@ -33,13 +33,7 @@ OTHER_HOST = Holder("worker-7:4242:run-b", "worker-7", 4242, "run-b", "other-boo
 def state(request: pytest.FixtureRequest, erpsync_env: Sandboxes,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandboxes]:
     """The sandboxes with the state store on SQLite (erpsync_env's) or PostgreSQL."""
-    if request.param == "sqlite":
-        yield erpsync_env
-        return
-    store = postgres_store("erpsync_lease")
-    monkeypatch.setenv("ERPSYNC_STATE_URL", store.url)
-    yield erpsync_env
-    drop_postgres_schema(store)
+    yield from state_on(request.param, erpsync_env, monkeypatch, "erpsync_lease")
 
 
 def store_now() -> StateStore:

@@ -22,7 +22,7 @@ from tests.conftest import REPO, Sandboxes
 from tests.e2e.people import SalesforceUser
 from tests.e2e.sync_helpers import variant
 from tests.engine.state.test_lock_lease import here
-from tests.engine.state.test_store import drop_postgres_schema, postgres_store
+from tests.engine.state.test_store import state_on
 from tests.flows.conftest import ERPSYNC, child_env, erpsync, logs_of, poll
 
 OTHER_HOST = Holder("worker-7:4242:run-b", "worker-7", 4242, "run-b", "other-boot/pid:[1]")
@@ -52,13 +52,7 @@ def upserts(env: Sandboxes) -> int:
 def state(request: pytest.FixtureRequest, erpsync_env: Sandboxes,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandboxes]:
     """The sandboxes with the state store on SQLite (erpsync_env's) or PostgreSQL."""
-    if request.param == "sqlite":
-        yield erpsync_env
-        return
-    store = postgres_store("erpsync_kill")
-    monkeypatch.setenv("ERPSYNC_STATE_URL", store.url)
-    yield erpsync_env
-    drop_postgres_schema(store)
+    yield from state_on(request.param, erpsync_env, monkeypatch, "erpsync_kill")
 
 
 def test_a_killed_run_leaves_a_lock_the_next_run_here_takes_over_at_once(

@@ -3,7 +3,6 @@ conflict a run really held, and the progress artifact moving page by page while 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,23 +14,9 @@ from tests.e2e.people import SalesforceUser, SapUser
 from tests.e2e.sync_helpers import variant
 from tests.e2e.test_manual_review import MANUAL_CITY, edit_city_in_sap
 from tests.flows.conftest import poll, wait_for_artifacts
+from tests.flows.test_sync_flow import flow_run_id_of, rows, run_flow
 
 FIVE_A_PAGE = ("deletes: deactivate", "deletes: deactivate\npage_size: 5")
-
-
-def run_flow(**parameters: Any) -> Any:
-    from flows.sync_flow import sync
-
-    return sync(name="customers", return_state=True, **parameters)
-
-
-def flow_run_id_of(state: Any) -> str:
-    return str(state.state_details.flow_run_id)
-
-
-def rows(artifact: Any) -> list[dict[str, Any]]:
-    data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
-    return list(data)
 
 
 @pytest.mark.prefect

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -25,6 +26,8 @@ from engine.state.records import (
     XrefRow,
 )
 from engine.state.store import StateStore
+
+T = TypeVar("T")
 
 POSTGRES_URL = os.environ.get("ERPSYNC_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -205,3 +208,15 @@ def test_a_delta_link_is_kept_per_sync_system_and_object_exactly_as_given(
     store.save_delta_link("customers", "sap", "A_BusinessPartner", link + "2")
     assert store.delta_link("customers", "sap", "A_BusinessPartner") == link + "2"
     assert store.delta_link("products", "sap", "A_Product") == "other"
+
+
+def state_on(kind: str, env: T, monkeypatch: pytest.MonkeyPatch, prefix: str) -> Iterator[T]:
+    """``env`` with the state store on SQLite (as it came) or on a fresh PostgreSQL schema,
+    dropped afterwards: the body of a fixture parametrised over both."""
+    if kind == "sqlite":
+        yield env
+        return
+    store = postgres_store(prefix)
+    monkeypatch.setenv("ERPSYNC_STATE_URL", store.url)
+    yield env
+    drop_postgres_schema(store)
