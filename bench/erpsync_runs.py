@@ -1,4 +1,5 @@
-"""One run of the ``customers`` sync as a script runs it (``engine.run.run_sync``), measured.
+"""One run of a sync (``customers`` unless told), as a script runs it
+(``engine.run.run_sync``), measured.
 
 Every run builds fresh connectors with the Salesforce connector's per-process caches cleared,
 as a scheduled run in a new process does, so its calls include the token, the describe and
@@ -23,12 +24,13 @@ from engine.state.store import StateStore
 MAPPING = REPO / "mappings" / "customers.yaml"
 
 
-def measured_run(systems: Systems, state_db: Path, *, python_memory: bool = True
-                 ) -> dict[str, Any]:
-    """Run the sync once against ``state_db``; its counts, calls, time and memory."""
+def measured_run(systems: Systems, state_db: Path, *, python_memory: bool = True,
+                 mapping: Path = MAPPING) -> dict[str, Any]:
+    """Run the sync of ``mapping`` once against ``state_db``; its counts, calls, time and
+    memory."""
     systems.use_state(state_db)
     clear_org_caches()  # a scheduled run is a new process: no session or describe to reuse
-    loaded = load_mapping(MAPPING)
+    loaded = load_mapping(mapping)
     connectors = {system: build_connector(system) for system in loaded.mapping.systems}
     store = StateStore()
     store.migrate()

@@ -44,7 +44,10 @@ def markdown(results: dict[str, Any]) -> str:
                 ("Orchestration overhead (Prefect flow vs plain run_sync)", _orchestration,
                  "orchestration"),
                 ("Crash-resume: load killed at 50 %, then resumed", _crash, "crash_resume"),
-                ("Initial load Salesforce → ERP (CRM-only accounts)", _crm, "crm_to_erp")]
+                ("Initial load Salesforce → ERP (CRM-only accounts)", _crm, "crm_to_erp"),
+                ("Initial load of products SAP → Salesforce", _products, "products"),
+                ("Initial load of sales orders with their lines SAP → Salesforce", _orders,
+                 "orders")]
     for title, render, key in sections:
         if b.get(key):
             header, rows = render(b[key])
@@ -188,6 +191,40 @@ def _crm(entries: list[dict[str, Any]]) -> tuple[Row, list[Row]]:
     rows: list[Row] = [
         (e["size"], e["created_in_sap"], _calls(e["erpsync"]),
          e["erpsync"]["seconds"], e["records_per_second"]) for e in entries]
+    return header, rows
+
+
+def _served(run: dict[str, Any]) -> str:
+    s = run["systems"]
+    return f"{s['sap']['served']['calls']} / {s['salesforce']['served']['calls']}"
+
+
+def _writes(writes: dict[str, int]) -> str:
+    return f"{writes['sap']} / {writes['salesforce']}"
+
+
+def _products(entries: list[dict[str, Any]]) -> tuple[Row, list[Row]]:
+    header = ("N", "products (in SF)", "API calls SAP / SF (connectors)",
+              "served SAP / SF (request logs)", "seconds", "records/s", "peak Python MiB",
+              "re-run writes SAP / SF", "re-run calls SAP / SF")
+    rows: list[Row] = [
+        (e["size"], f"{e['records']:,} ({e['in_salesforce']:,})", _calls(e["erpsync"]),
+         _served(e["erpsync"]), e["erpsync"]["seconds"], e["records_per_second"],
+         e["peak_python_mib"], _writes(e["rerun_writes"]), _calls(e["rerun"]))
+        for e in entries]
+    return header, rows
+
+
+def _orders(entries: list[dict[str, Any]]) -> tuple[Row, list[Row]]:
+    header = ("N", "orders (in SF)", "lines in SAP / SF", "API calls SAP / SF (connectors)",
+              "served SAP / SF (request logs)", "seconds", "orders/s", "lines/s",
+              "peak Python MiB", "re-run writes SAP / SF", "re-run calls SAP / SF")
+    rows: list[Row] = [
+        (e["size"], f"{e['records']:,} ({e['orders_in_salesforce']:,})",
+         f"{e['lines_in_sap']:,} / {e['lines_in_salesforce']:,}", _calls(e["erpsync"]),
+         _served(e["erpsync"]), e["erpsync"]["seconds"], e["records_per_second"],
+         e["lines_per_second"], e["peak_python_mib"], _writes(e["rerun_writes"]),
+         _calls(e["rerun"])) for e in entries]
     return header, rows
 
 

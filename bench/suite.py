@@ -20,7 +20,12 @@ own 16 demo customers; Salesforce emptied before every load):
 ``orchestration``    the initial load as the Prefect flow (``orchestration.py``);
 ``crash_resume``     a load killed at 50 %, then the resume (``crash_resume.py``);
 ``crm_to_erp``       the earlier benchmark, N accounts only in Salesforce synced to SAP (its
-                     own fresh stand-ins).
+                     own fresh stand-ins);
+``products``         N products SAP → Salesforce, initial load and re-run (``entities.py``,
+                     its own fresh stand-ins);
+``orders``           N sales orders of 3 lines each SAP → Salesforce, initial load and
+                     re-run, customers, products and price book entries set up before
+                     (``entities.py``, on the products' stand-ins).
 
 Times are wall-clock seconds of this machine against local stand-ins: an API round trip here
 takes about a millisecond, not the hundreds of milliseconds of a real org, so calls matter
@@ -43,6 +48,7 @@ import requests
 
 from bench.baselines import connect, run_baseline, sobject
 from bench.crash_resume import crash_and_resume
+from bench.entities import entity_loads
 from bench.erpsync_runs import measured_run, records_per_second
 from bench.initial_load import seed_accounts
 from bench.meter import measuring
@@ -50,7 +56,7 @@ from bench.orchestration import flow_load, prefect_server
 from bench.systems import BP_SERVICE, Systems, started
 
 BENCHMARKS = ("initial_load", "idempotent_rerun", "incremental", "echo", "memory",
-              "orchestration", "crash_resume", "crm_to_erp")
+              "orchestration", "crash_resume", "crm_to_erp", "products", "orders")
 ECHO_PHONE = "+49 30 5550100"
 Log = Callable[[str], None]
 
@@ -89,6 +95,10 @@ def run_suite(config: Config) -> dict[str, Any]:
             if config.runs("crm_to_erp"):
                 config.log(f"N = {size}: Salesforce -> ERP")
                 benchmarks["crm_to_erp"].append(_crm_to_erp(size, config))
+            wanted = {name for name in ("products", "orders") if config.runs(name)}
+            if wanted:
+                for name, entry in entity_loads(size, config.work_dir, wanted, config.log):
+                    benchmarks[name].append(entry)
     _memory_ratios(benchmarks)
     return results
 

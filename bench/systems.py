@@ -140,7 +140,8 @@ class Systems:
         """``size`` new customer partners with an address each, in $batch calls of 500."""
         for start in range(0, size, SEED_CHUNK):
             numbers = range(start, min(start + SEED_CHUNK, size))
-            answer = self._sap_batch([("POST", "A_BusinessPartner", partner(n)) for n in numbers])
+            answer = self.sap_batch(BP_SERVICE, [("POST", "A_BusinessPartner", partner(n))
+                                                 for n in numbers])
             self.partner_keys.extend(key.decode() for key in _CREATED.findall(answer))
         if len(self.partner_keys) < size:
             raise RuntimeError(f"mock-sap created {len(self.partner_keys)} of {size} partners")
@@ -149,12 +150,15 @@ class Systems:
         """A new name for each partner in ``keys`` (``MERGE``, as an SAP user's edit)."""
         for start in range(0, len(keys), SEED_CHUNK):
             chunk = keys[start:start + SEED_CHUNK]
-            self._sap_batch([("MERGE", f"A_BusinessPartner('{key}')",
-                              {"BusinessPartnerFullName": f"Bench Customer {key} {tag}"})
-                             for key in chunk])
+            self.sap_batch(BP_SERVICE, [
+                ("MERGE", f"A_BusinessPartner('{key}')",
+                 {"BusinessPartnerFullName": f"Bench Customer {key} {tag}"})
+                for key in chunk])
 
-    def _sap_batch(self, operations: Sequence[tuple[str, str, dict[str, Any]]]) -> bytes:
-        url = self.sap.url + BP_SERVICE
+    def sap_batch(self, service: str, operations: Sequence[tuple[str, str, dict[str, Any]]]
+                  ) -> bytes:
+        """One OData ``$batch`` call to ``service``: each operation a top-level part."""
+        url = self.sap.url + service
         token = self._http.get(url + "/", headers={"X-CSRF-Token": "Fetch"},
                                timeout=60).headers["x-csrf-token"]
         boundary = f"batch_{uuid.uuid4()}"

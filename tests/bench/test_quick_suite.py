@@ -110,9 +110,38 @@ def test_memory_orchestration_crash_and_crm_to_erp(quick: tuple[Results, Path]) 
         assert entry["created_in_sap"] == entry["size"]
 
 
+@pytest.mark.prefect
+def test_products_and_orders_with_all_their_lines_arrive_and_a_rerun_writes_nothing(
+        quick: tuple[Results, Path]) -> None:
+    benchmarks = quick[0]["benchmarks"]
+    for entry in benchmarks["products"]:
+        run = entry["erpsync"]
+        # the N products plus mock-sap's own, each created once
+        assert entry["records"] == entry["in_sap"] == entry["in_salesforce"] > entry["size"]
+        assert run["dead_letters"] == 0 and run["served_writes"]["sap"] == 0
+        assert run["served_calls"] == run["api_calls"]
+        assert entry["rerun_writes"] == {"sap": 0, "salesforce": 0}
+        assert entry["rerun"]["systems"]["salesforce"]["writes"] == 0
+        assert entry["peak_python_mib"] > 0
+    for entry in benchmarks["orders"]:
+        run = entry["erpsync"]
+        assert run["dead_letters"] == 0 and run["served_writes"]["sap"] == 0
+        assert entry["orders_in_sap"] == entry["size"] + entry["demo_orders"]
+        assert entry["records"] == entry["orders_in_salesforce"] == entry["orders_in_sap"]
+        assert entry["seeded_lines"] == entry["size"] * entry["items_per_order"] == \
+            entry["lines_in_sap"] - entry["demo_lines"]
+        assert entry["lines_in_salesforce"] == entry["lines_in_sap"], "every line arrived"
+        assert run["served_calls"] == run["api_calls"]
+        assert entry["rerun_writes"] == {"sap": 0, "salesforce": 0}
+        assert entry["peak_python_mib"] > 0
+    table = (quick[1] / "quick.md").read_text()
+    assert "## Initial load of products" in table and "## Initial load of sales orders" in table
+
+
 def test_sizes_and_skips_are_parameters() -> None:
     config = parse(["--sizes", "1000,10_000", "--ks", "0,5", "--skip", "memory,echo"])
     assert config.sizes == [1000, 10000] and config.ks == [0, 5]
     assert config.skip == {"memory", "echo"} and config.name == "sizes-1000-10000"
+    assert parse(["--skip", "products,orders"]).skip == {"products", "orders"}
     with pytest.raises(SystemExit):
         parse(["--skip", "nonsense"])
