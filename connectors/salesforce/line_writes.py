@@ -30,7 +30,7 @@ from connectors.base import ObjectSchema, TargetRecord, WriteResult
 from connectors.errors import SyncError
 from connectors.salesforce.children import ChildRelationship
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.errors import translate_record_errors
+from connectors.salesforce.deletes_write import delete_records
 from connectors.salesforce.schema import child_relationships
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.writes import BatchWriter
@@ -121,21 +121,17 @@ class LineWriter:
         return failures
 
     def _delete(self, child: str, plan: _Lines) -> dict[int, SyncError]:
-        errors: dict[int, SyncError] = {}
+        """Removed lines, through the connector's one sObject Collections DELETE
+        (``deletes_write``: already-deleted lines count as gone, locked ones are sent again)."""
+        if not plan.deletes:
+            return {}
         size = self._settings.write_batch_size
-        pairs = list(zip(plan.deletes, plan.delete_owner, strict=True))
-        if pairs:
-            self._client.budget.ensure(-(-len(pairs) // size), f"delete {child}")
-        for start in range(0, len(pairs), size):
-            chunk = pairs[start : start + size]
-            answers = self._client.rest(
-                "DELETE", "composite/sobjects", f"delete {child}",
-                params={"ids": ",".join(i for i, _ in chunk), "allOrNone": "false"})
-            for (_, owner), answer in zip(chunk, answers or [], strict=False):
-                if isinstance(answer, Mapping) and not answer.get("success"):
-                    errors.setdefault(owner, translate_record_errors(
-                        answer.get("errors"), context=f"delete {child}",
-                        redact=self._client.redact))
+        self._client.budget.ensure(-(-len(plan.deletes) // size), f"delete {child}")
+        answers = delete_records(self._client, self._settings, child, plan.deletes)
+        errors: dict[int, SyncError] = {}
+        for owner, answer in zip(plan.delete_owner, answers, strict=True):
+            if answer.error is not None:
+                errors.setdefault(owner, answer.error)
         return errors
 
 
