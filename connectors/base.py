@@ -73,9 +73,7 @@ class FieldSchema:
 
 @dataclass(frozen=True)
 class ObjectSchema:
-    """The fields of one object, keyed by the system's field name (nested ones as paths).
-    ``deletable``: whether the system lets this object's records be deleted through its API
-    (Salesforce describe ``deletable``, SAP ``sap:deletable`` on the entity set)."""
+    """The fields of one object, keyed by the system's field name (nested ones as paths)."""
 
     name: str
     fields: Mapping[str, FieldSchema]
